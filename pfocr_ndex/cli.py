@@ -1,0 +1,113 @@
+"""``pfocr-ndex`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 1 some figures failed, 2 usage error.
+Every user error is one line on stderr (``pfocr-ndex: <file>: <reason>``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import PfocrError
+
+PROG = "pfocr-ndex"
+
+
+def error(message: object) -> None:
+    """Print one error line to stderr."""
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+# --- convert / validate (issue: CX2 converter) -------------------------------------------
+
+def _add_convert(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("convert", help="convert figure records to CX2 files")
+    p.set_defaults(func=_cmd_convert)
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check CX2 files against the rules NDEx enforces")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+# --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
+
+def _add_publish(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="publish figures to NDEx and fill their ndex fields")
+    p.set_defaults(func=_cmd_publish)
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+def _add_fill(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fill", help="fill empty ndex fields from a figid<TAB>uuid map")
+    p.set_defaults(func=_cmd_fill)
+
+
+def _cmd_fill(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+def _add_sandbox(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sandbox", help="run a local NDEx sandbox server")
+    p.set_defaults(func=_cmd_sandbox)
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+# --- open (issue: Cytoscape) -------------------------------------------------------------
+
+def _add_open(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("open", help="open figure networks in Cytoscape Desktop")
+    p.set_defaults(func=_cmd_open)
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+# --- preview (issue: browser preview) ----------------------------------------------------
+
+def _add_preview(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("preview", help="write browser pages showing each figure beside its network")
+    p.set_defaults(func=_cmd_preview)
+
+
+def _cmd_preview(args: argparse.Namespace) -> int:
+    raise NotImplementedError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_convert, _add_validate, _add_publish, _add_fill, _add_sandbox, _add_open, _add_preview):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PfocrError as err:
+        error(err)
+        return 1
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130

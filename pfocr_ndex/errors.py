@@ -1,0 +1,29 @@
+"""Errors a user can act on: each prints as one line naming the file and the problem."""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class PfocrError(Exception):
+    """A user-facing error (bad input, bad credentials, unreachable service).
+
+    ``str(err)`` is a single line, prefixed with the offending file when there is one.
+    The CLI prints it without a traceback.
+    """
+
+    def __init__(self, message: str, path: str | PathLike[str] | None = None) -> None:
+        self.message = " ".join(str(message).split())  # keep it on one line
+        self.path = None if path is None else str(path)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class RecordError(PfocrError):
+    """A figure record or one of its tables cannot be read."""
+
+
+class Cx2ValidationError(PfocrError):
+    """A CX2 document breaks a rule the NDEx server enforces."""
