@@ -1,21 +1,57 @@
 """Build a figure's CX2 network (nodes = entities, network attributes = metadata, style from templates/).
 
-CONTRACT (fill in the bodies):
+CONTRACT:
 
 - ``build_network(record, style=None) -> FigureNetwork``
 - ``FigureNetwork.cx2`` is the CX2 document (a JSON-able list of aspects, as NDEx accepts it);
   ``to_json()`` gives its bytes (deterministic: same record + style → same bytes);
   ``to_networkx()`` gives a networkx graph for Python users.
+
+The document is written directly (not through ndex2's ``CX2Network``, which stringifies
+untyped attributes and drops declarations) with every attribute declared and typed.
+Nodes sit on a grid grouped by entity type; the figure image is a Cytoscape background
+annotation behind the grid (``__Annotations``), and ``__NetworkImage`` for NDEx/IQuery.
 """
 
 from __future__ import annotations
 
+import html
+import math
+import uuid
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
 from os import PathLike
+from urllib.parse import quote
 
-from .records import FigureRecord
+import orjson
 
-__all__ = ["FigureNetwork", "build_network", "load_style"]
+from .errors import PfocrError
+from .records import Entity, FigureRecord
+from .validate import validate_style
+
+__all__ = ["FigureNetwork", "build_network", "load_network_attributes", "load_style",
+           "figure_page_url", "figure_image_url"]
+
+STYLE_TEMPLATE = "pfocr-style.cx2.json"
+NETWORK_TEMPLATE = "pfocr-network.json"
+MAX_NAME = 500
+MAX_VERSION = 100
+NCBI = "https://www.ncbi.nlm.nih.gov"
+PFOCR_SITE = "https://pfocr.wikipathways.org"
+IMAGE_ANNOTATION = "org.cytoscape.view.presentation.annotations.ImageAnnotation"
+# Entity types in the order their groups are laid out (others follow, alphabetically).
+TYPE_ORDER = ("gene", "miRNA", "chemical", "disease", "keyword")
+NODE_ATTRIBUTE_TYPES = {
+    "name": "string", "represents": "string", "type": "string", "organism": "string",
+    "words": "list_of_string", "sources": "list_of_string", "xrefs": "list_of_string",
+}
+EDITOR_PROPERTIES = {"nodeSizeLocked": False, "arrowColorMatchesEdge": False, "nodeCustomGraphicsSizeSync": True}
+GRID_ASPECT = 4 / 3       # width : height of the node grid
+CELL_GAP_X, CELL_GAP_Y = 24.0, 18.0
+IMAGE_MARGIN = 40.0       # the figure extends this far beyond the grid on the left/right
+IMAGE_OPACITY = 0.6
+CHAR_WIDTH = 0.62         # average glyph width / font size for a sans-serif label
 
 
 @dataclass(slots=True)
@@ -28,19 +64,395 @@ class FigureNetwork:
     edge_count: int = 0
 
     def to_json(self) -> bytes:
-        """The CX2 document as compact UTF-8 JSON bytes."""
-        raise NotImplementedError
+        """The CX2 document as compact UTF-8 JSON bytes (same network → same bytes)."""
+        return orjson.dumps(self.cx2)
 
     def to_networkx(self):
-        """A ``networkx.Graph`` with node and graph attributes from the CX2."""
-        raise NotImplementedError
+        """A ``networkx.Graph``: node keys are CX2 ids, node attributes ``v`` plus ``x``/``y``,
+        graph attributes the network attributes.
+
+        >>> G = build_network(record).to_networkx()          # doctest: +SKIP
+        >>> G.graph["pmcId"], G.nodes[0]["name"], G.nodes[0]["x"]   # doctest: +SKIP
+        ('PMC12170841', 'IL4', 57.0)
+        """
+        import networkx as nx
+
+        aspects = {name: elements for fragment in self.cx2 for name, elements in fragment.items()}
+        graph = nx.Graph()
+        for attributes in aspects.get("networkAttributes", ()):
+            graph.graph.update(attributes)
+        for node in aspects.get("nodes", ()):
+            data = dict(node.get("v", {}))
+            for axis in ("x", "y", "z"):
+                if axis in node:
+                    data[axis] = node[axis]
+            graph.add_node(node["id"], **data)
+        for edge in aspects.get("edges", ()):
+            graph.add_edge(edge["s"], edge["t"], id=edge["id"], **edge.get("v", {}))
+        return graph
+
+
+# --- templates ----------------------------------------------------------------------------
+
+def _read_template(path: str | PathLike[str] | None, default: str) -> tuple[object, str]:
+    source = files("pfocr_ndex.templates").joinpath(default) if path is None else path
+    label = str(path) if path is not None else f"templates/{default}"
+    try:
+        with open(source, "rb") if path is not None else source.open("rb") as f:
+            return orjson.loads(f.read()), label
+    except OSError as err:
+        raise PfocrError(f"cannot read: {err.strerror or err}", label) from None
+    except orjson.JSONDecodeError as err:
+        raise PfocrError(f"not valid JSON: {err}", label) from None
 
 
 def load_style(path: str | PathLike[str] | None = None) -> dict:
-    """Load a CX2 ``visualProperties`` style (default: ``templates/pfocr-style.cx2.json``)."""
-    raise NotImplementedError
+    """Load a CX2 ``visualProperties`` style (default: ``templates/pfocr-style.cx2.json``).
+
+    The file holds one ``visualProperties`` element (``{"default", "nodeMapping", "edgeMapping"}``),
+    or a ``{"visualProperties": [...]}`` aspect, or a whole CX2 document (e.g. exported from
+    Cytoscape) whose style is taken. Every mapping definition must carry its attribute's ``type``.
+    Raises ``PfocrError`` naming the file and the problem.
+
+    >>> style = load_style()
+    >>> style["nodeMapping"]["NODE_LABEL"]["definition"]
+    {'attribute': 'name', 'type': 'string'}
+    """
+    data, label = _read_template(path, STYLE_TEMPLATE)
+    if isinstance(data, list):
+        data = next((f["visualProperties"] for f in data if isinstance(f, dict) and "visualProperties" in f), None)
+        if data is None:
+            raise PfocrError("no visualProperties aspect in this CX2 document", label)
+    if isinstance(data, dict) and "visualProperties" in data:
+        data = data["visualProperties"]
+    if isinstance(data, list):
+        if len(data) != 1:
+            raise PfocrError(f"visualProperties must hold exactly one element, found {len(data)}", label)
+        data = data[0]
+    if not isinstance(data, dict) or "default" not in data:
+        raise PfocrError("not a CX2 visualProperties style (expected 'default', 'nodeMapping', 'edgeMapping')", label)
+    problems = validate_style(data)
+    if problems:
+        raise PfocrError("; ".join(problems), label)
+    return {"default": data["default"], "nodeMapping": data.get("nodeMapping", {}),
+            "edgeMapping": data.get("edgeMapping", {})}
 
 
-def build_network(record: FigureRecord, style: dict | None = None) -> FigureNetwork:
-    """Turn a ``FigureRecord`` into its CX2 network."""
-    raise NotImplementedError
+def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
+    """Load the constant network attributes every figure network carries
+    (default: ``templates/pfocr-network.json``: ``version``, ``rights``, ``methods``, ``labels``, …).
+
+    Values are strings, numbers, booleans or non-empty lists of strings; ``@context`` may be an
+    object (it is stored as a JSON string, as NDEx expects).
+    """
+    data, label = _read_template(path, NETWORK_TEMPLATE)
+    if not isinstance(data, dict):
+        raise PfocrError("expected a JSON object of network attributes", label)
+    attributes = {}
+    for key, value in data.items():
+        if key == "@context" and isinstance(value, dict):
+            value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        if _data_type(value) is None:
+            raise PfocrError(f"attribute {key!r}: value must be a string, number, boolean "
+                             "or a non-empty list of strings", label)
+        attributes[key] = value
+    version = attributes.get("version")
+    if isinstance(version, str) and len(version) > MAX_VERSION:
+        raise PfocrError(f"version is {len(version)} characters long; NDEx stores at most {MAX_VERSION}", label)
+    return attributes
+
+
+@lru_cache(maxsize=1)
+def _default_style() -> dict:
+    return load_style()
+
+
+@lru_cache(maxsize=1)
+def _default_network_attributes() -> dict:
+    return load_network_attributes()
+
+
+def _data_type(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer" if -2**31 <= value < 2**31 else "long"
+    if isinstance(value, float):
+        return "double" if math.isfinite(value) else None
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return "list_of_string"
+    return None
+
+
+# --- URLs ---------------------------------------------------------------------------------
+
+def figure_page_url(figid: str) -> str:
+    """The figure's page on the PFOCR website."""
+    return f"{PFOCR_SITE}/figures/{quote(figid)}.html"
+
+
+def figure_image_url(pmcid: str, filename: str) -> str:
+    """The figure image at PMC (quoted, so it never holds ``|`` or ``=``)."""
+    return f"{NCBI}/pmc/articles/{quote(pmcid)}/bin/{quote(filename)}"
+
+
+def _link(url: str, text: str | None = None) -> str:
+    return f'<a href="{html.escape(url)}" target="_blank">{html.escape(text or url)}</a>'
+
+
+# --- network attributes -------------------------------------------------------------------
+
+def _text(fields: dict, key: str) -> str | None:
+    value = fields.get(key)
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _names(value: object) -> list[str]:
+    """A field holding one name or a list of names, as a clean list."""
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if item is not None and str(item).strip() and str(item).strip() not in names:
+            names.append(str(item).strip())
+    return names
+
+
+def _network_attributes(record: FigureRecord, constants: dict, image_url: str | None,
+                        annotation: str | None) -> dict:
+    fields = record.fields
+    figid = record.figid
+    title = _text(fields, "figtitle")
+    caption = _text(fields, "caption")
+    pmcid = _text(fields, "pmcid")
+    paper_title = _text(fields, "papertitle")
+    doi = _text(fields, "doi")
+    figlink = _text(fields, "figlink")
+    paper_link = f"{NCBI}/pmc/articles/{quote(pmcid)}" if pmcid else None
+
+    name = title or figid
+    if len(name) > MAX_NAME:
+        name = name[:MAX_NAME - 1] + "…"
+    description = [f"<p>{html.escape(caption)}</p>"] if caption else []
+    if image_url:
+        description.append(f'<p><img src="{html.escape(image_url)}" style="width: 100%;"></p>')
+
+    reference = []
+    if _text(fields, "reftext"):
+        reference.append(html.escape(_text(fields, "reftext")))
+    if paper_title:
+        reference.append(f"<b>{html.escape(paper_title)}</b>")
+    citation_url = f"https://doi.org/{quote(doi, safe='/():;')}" if doi else paper_link
+    if citation_url:
+        reference.append(_link(citation_url))
+
+    organisms = _names(fields.get("organisms")) or _names(fields.get("organisms_ner"))
+    labels = _names([figid, pmcid, *constants.get("labels", [])])
+    keywords = [k.strip() for k in (_text(fields, "keywords") or "").split("|") if k.strip()]
+    diseases = [e for e in record.entities if e.type == "disease"]
+    year = _text(fields, "year")
+    score = fields.get("automl_pathway")
+    wpid = _text(fields, "wpid")
+    page = figure_page_url(figid)
+
+    attributes: dict[str, object] = {
+        "name": name,
+        "description": "\n".join(description) or None,
+        "reference": " ".join(reference) or None,
+        "organism": ", ".join(organisms) or None,
+        **{k: v for k, v in constants.items() if k != "labels"},
+        "labels": labels,
+        "figid": figid,
+        "pfocrId": f"{figid}.jpg",     # what the 2020 NDEx networks used; ndex_map.tsv strips ".jpg"
+        "pmcId": pmcid,
+        "figureLink": f"{NCBI}{figlink}" if figlink and figlink.startswith("/") else figlink,
+        "figureNumber": _text(fields, "number"),
+        "figureTitle": title,
+        "figureType": _text(fields, "figtype"),
+        "paperLink": paper_link,
+        "paperTitle": paper_title,
+        "publicationYear": int(year) if year and year.isdigit() else None,
+        "doi": doi,
+        "journal": _text(fields, "journal_title"),
+        "publisher": _text(fields, "publisher_name"),
+        "keywords": keywords or None,
+        "pathwayScore": float(score) if isinstance(score, (int, float)) and math.isfinite(score) else None,
+        "disease": ", ".join(
+            _link(f"https://bioregistry.io/{e.represents}", e.name) if e.represents else html.escape(e.name)
+            for e in diseases) or None,
+        "wpid": wpid,
+        "wikipathwaysLink": f"https://www.wikipathways.org/instance/{quote(wpid)}" if wpid else None,
+        "nodeSource": record.entity_source or None,
+        "prov:wasDerivedFrom": _link(page),
+        "__NetworkImage": image_url,
+        "__Annotations": [annotation] if annotation else None,
+    }
+    return {k: v for k, v in attributes.items() if v is not None}
+
+
+# --- nodes and layout ---------------------------------------------------------------------
+
+def _number(value: object, fallback: float) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else fallback
+
+
+def _node_metrics(style: dict) -> tuple[dict[str, float], float, float, float, float]:
+    """Widths per entity type, node height, default width, font size and label max width from the style."""
+    node_defaults = style["default"].get("node", {})
+    width = _number(node_defaults.get("NODE_WIDTH"), 80.0)
+    height = _number(node_defaults.get("NODE_HEIGHT"), 28.0)
+    font = _number(node_defaults.get("NODE_LABEL_FONT_SIZE"), 12.0)
+    label_max = _number(node_defaults.get("NODE_LABEL_MAX_WIDTH"), 200.0)
+    widths: dict[str, float] = {}
+    for prop, mapping in style.get("nodeMapping", {}).items():
+        definition = mapping.get("definition", {})
+        if mapping.get("type") != "DISCRETE" or definition.get("attribute") != "type":
+            continue
+        for entry in definition.get("map", []):
+            if prop in ("NODE_WIDTH", "NODE_SIZE"):
+                widths[str(entry.get("v"))] = _number(entry.get("vp"), width)
+            if prop in ("NODE_HEIGHT", "NODE_SIZE"):
+                height = max(height, _number(entry.get("vp"), height))
+    return widths, height, width, font, label_max
+
+
+def _grouped(entities: tuple[Entity, ...]) -> list[tuple[str, list[Entity]]]:
+    groups: dict[str, list[Entity]] = {}
+    for entity in entities:
+        groups.setdefault(entity.type, []).append(entity)
+    rank = {t: i for i, t in enumerate(TYPE_ORDER)}
+    return sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+
+
+def _layout(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[tuple[float, float]], float, float]:
+    """Grid positions (cell centres) in group order, and the grid's width and height.
+
+    Each type group starts a new block of rows; a group's cells are as wide as its widest
+    node or label (labels wrap at the style's NODE_LABEL_MAX_WIDTH), and all blocks share one
+    overall width chosen so the grid is about GRID_ASPECT wide.
+    """
+    widths, node_height, node_width, font, label_max = _node_metrics(style)
+    row_height = node_height + CELL_GAP_Y
+    cells = []
+    for entity_type, entities in groups:
+        longest = max(len(e.name) for e in entities) * font * CHAR_WIDTH
+        cells.append(max(widths.get(entity_type, node_width), min(longest, label_max)) + CELL_GAP_X)
+    area = sum(len(entities) * cell for (_, entities), cell in zip(groups, cells)) * row_height
+    target_width = max(math.sqrt(area * GRID_ASPECT), max(cells, default=0.0))
+    blocks = []
+    for (_, entities), cell in zip(groups, cells):
+        columns = max(1, min(len(entities), int(target_width // cell)))
+        blocks.append((columns, cell, len(entities)))
+    grid_width = max((columns * cell for columns, cell, _ in blocks), default=0.0)
+    positions: list[tuple[float, float]] = []
+    top = 0.0
+    for columns, cell, count in blocks:
+        left = (grid_width - columns * cell) / 2
+        for index in range(count):
+            row, column = divmod(index, columns)
+            positions.append((round(left + (column + 0.5) * cell, 1), round(top + (row + 0.5) * row_height, 1)))
+        top += math.ceil(count / columns) * row_height + row_height / 2
+    grid_height = max(top - row_height / 2, 0.0)
+    return positions, grid_width, grid_height
+
+
+def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
+    """Cytoscape's ``__Annotations`` string for the figure behind the grid.
+
+    Only ``width`` is given, so Cytoscape keeps the image's aspect ratio.
+    """
+    width = max(grid_width, 200.0) + 2 * IMAGE_MARGIN
+    pairs = {
+        "type": IMAGE_ANNOTATION,
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, figure_page_url(figid))),
+        "name": "figure",
+        "canvas": "background",
+        "x": f"{(grid_width - width) / 2:.1f}",
+        "y": f"{-IMAGE_MARGIN:.1f}",
+        "z": "0",
+        "zoom": "1.0",
+        "rotation": "0.0",
+        "URL": image_url,
+        "width": f"{width:.1f}",
+        "opacity": str(IMAGE_OPACITY),
+        "brightness": "0",
+        "contrast": "0",
+        "shapeType": "RECTANGLE",
+        "edgeThickness": "0.0",
+        "edgeOpacity": "100.0",
+    }
+    # The parser splits on "|" then "="; a value holding either would be dropped silently.
+    assert not any("|" in v or "=" in v for v in pairs.values()), pairs
+    return "|".join(f"{k}={v}" for k, v in pairs.items())
+
+
+def _node(node_id: int, entity: Entity, position: tuple[float, float]) -> dict:
+    values = {"name": entity.name}
+    if entity.represents:
+        values["represents"] = entity.represents
+    values["type"] = entity.type
+    if entity.organism:
+        values["organism"] = entity.organism
+    if entity.words:
+        values["words"] = list(entity.words)
+    if entity.sources:
+        values["sources"] = list(entity.sources)
+    if entity.xrefs:
+        values["xrefs"] = list(entity.xrefs)
+    return {"id": node_id, "x": position[0], "y": position[1], "v": values}
+
+
+def build_network(record: FigureRecord, style: dict | None = None, *,
+                  network_attributes: dict | None = None) -> FigureNetwork:
+    """Turn a ``FigureRecord`` into its CX2 network.
+
+    ``style`` is a ``visualProperties`` element (``load_style()``, the default);
+    ``network_attributes`` the constant attributes (``load_network_attributes()``, the default).
+    Both are shared, not copied, by the returned document.
+
+    >>> net = build_network(read_record("tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md"))  # doctest: +SKIP
+    >>> net.node_count, validate_cx2(net.cx2)                                              # doctest: +SKIP
+    (63, [])
+    """
+    style = _default_style() if style is None else style
+    constants = _default_network_attributes() if network_attributes is None else network_attributes
+    fields = record.fields
+    pmcid, filename = _text(fields, "pmcid"), _text(fields, "filename")
+    image_url = figure_image_url(pmcid, filename) if pmcid and filename else None
+
+    groups = _grouped(record.entities)
+    positions, grid_width, _ = _layout(groups, style)
+    nodes = []
+    used = set()
+    for node_id, (entity, position) in enumerate(zip((e for _, es in groups for e in es), positions)):
+        node = _node(node_id, entity, position)
+        used.update(node["v"])
+        nodes.append(node)
+
+    annotation = _image_annotation(record.figid, image_url, grid_width) if image_url else None
+    attributes = _network_attributes(record, constants, image_url, annotation)
+    declarations = {
+        "networkAttributes": {k: {"d": _data_type(v)} for k, v in attributes.items()},
+        "nodes": {k: {"d": t} for k, t in NODE_ATTRIBUTE_TYPES.items() if k in used},
+    }
+    cx2 = [
+        {"CXVersion": "2.0", "hasFragments": False},
+        {"metaData": [
+            {"name": "attributeDeclarations", "elementCount": 1},
+            {"name": "networkAttributes", "elementCount": 1},
+            {"name": "nodes", "elementCount": len(nodes)},
+            {"name": "visualProperties", "elementCount": 1},
+            {"name": "visualEditorProperties", "elementCount": 1},
+        ]},
+        {"attributeDeclarations": [declarations]},
+        {"networkAttributes": [attributes]},
+        {"nodes": nodes},
+        {"visualProperties": [style]},
+        {"visualEditorProperties": [{"properties": EDITOR_PROPERTIES}]},
+        {"status": [{"error": "", "success": True}]},
+    ]
+    return FigureNetwork(record.figid, cx2, len(nodes), 0)

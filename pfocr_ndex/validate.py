@@ -2,13 +2,472 @@
 
 CONTRACT: ``validate_cx2(cx2) -> list[str]`` returns the problems found (empty = valid),
 each one line, worded like the server's own messages where it has one.
+
+NDEx answers 201 to any upload and runs these checks afterwards, so a network that breaks
+one of them only shows up later as an ``errorMessage`` on its summary. Checking locally
+first keeps bad networks from ever being published.
 """
 
 from __future__ import annotations
 
-__all__ = ["validate_cx2"]
+import math
+from collections.abc import Callable
+
+import orjson
+
+__all__ = ["validate_cx2", "validate_style", "DATA_TYPES"]
+
+# Core aspects in the order the CX2 specification requires; opaque aspects go between
+# visualEditorProperties and status.
+CORE_ORDER = {
+    "metaData": 0,
+    "attributeDeclarations": 1,
+    "networkAttributes": 2,
+    "nodes": 3,
+    "edges": 4,
+    "visualProperties": 5,
+    "nodeBypasses": 6,
+    "edgeBypasses": 7,
+    "visualEditorProperties": 8,
+}
+DECLARED_ASPECTS = ("networkAttributes", "nodes", "edges")
+MAPPING_TYPES = frozenset({"PASSTHROUGH", "DISCRETE", "CONTINUOUS"})
+MAX_NAME = 500      # NDEx column varchar(500)
+MAX_VERSION = 100   # NDEx column varchar(100)
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int or (type(value) is float and value.is_integer())
+
+
+def _is_double(value: object) -> bool:
+    return (type(value) is int) or (type(value) is float and math.isfinite(value))
+
+
+_SCALAR_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "string": (lambda v: type(v) is str, "a string"),
+    "boolean": (lambda v: v is True or v is False, "a boolean type"),
+    "integer": (_is_int, "an integer"),
+    "long": (_is_int, "a long"),
+    "double": (_is_double, "a finite number"),
+}
+DATA_TYPES = frozenset([*_SCALAR_CHECKS, *(f"list_of_{t}" for t in _SCALAR_CHECKS)])
+
+
+def _value_problem(dtype: str, value: object) -> str | None:
+    """Why ``value`` does not fit the declared ``dtype`` (None when it fits)."""
+    scalar = _SCALAR_CHECKS.get(dtype)
+    if scalar is not None:
+        check, what = scalar
+        return None if check(value) else f"Value {_show(value)} is not {what}."
+    check, what = _SCALAR_CHECKS[dtype[8:]]
+    if type(value) is not list:
+        return f"Value {_show(value)} is not consistent with the declared type {dtype}."
+    if not value:
+        return f"Empty list declared as {dtype}: omit the attribute instead."
+    for item in value:
+        if not check(item):
+            return f"Incorrect data type found in list: Value {_show(item)} is not {what}."
+    return None
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fits(dtype: str, value: object) -> bool:
+    """Fast path of ``_value_problem``: True when the value fits the type."""
+    scalar = _SCALAR_CHECKS.get(dtype)
+    if scalar is not None:
+        return scalar[0](value)
+    if type(value) is not list or not value:
+        return False
+    check = _SCALAR_CHECKS[dtype[8:]][0]
+    return all(check(item) for item in value)
+
+
+class _Declarations:
+    """The declared attributes of one aspect, with aliases resolved."""
+
+    __slots__ = ("types", "alias_of", "aliased")
+
+    def __init__(self, entries: dict) -> None:
+        self.types: dict[str, str] = {}       # name as used in elements -> data type
+        self.alias_of: dict[str, str] = {}    # alias -> full name
+        self.aliased: set[str] = set()        # full names that have an alias
+        for name, entry in entries.items():
+            dtype = (entry.get("d") if isinstance(entry, dict) else None) or "string"
+            alias = entry.get("a") if isinstance(entry, dict) else None
+            if alias is not None:
+                self.alias_of[alias] = name
+                self.aliased.add(name)
+                self.types[alias] = dtype
+            self.types[name] = dtype
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.declarations: dict[str, _Declarations] = {}
+        self.raw_declarations: dict[str, dict] = {}
+        self.counts: dict[str, int] = {}
+        self.metadata_counts: dict[str, object] = {}
+        self.node_ids: set[int] = set()
+        self.edge_ids: set[int] = set()
+        self.edge_node_refs: set[int] = set()
+        self.node_bypass_refs: set[int] = set()
+        self.edge_bypass_refs: set[int] = set()
+        self.has_layout = False
+        self.network_attribute_elements = 0
+        self.declaration_elements = 0
+
+    def add(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    # --- document structure -------------------------------------------------------------
+
+    def run(self, cx2: object) -> list[str]:
+        if not isinstance(cx2, list):
+            self.add("A CX2 document must be a JSON array of aspects.")
+            return self.problems
+        if not cx2 or not isinstance(cx2[0], dict) or "CXVersion" not in cx2[0]:
+            self.add("Illegal cx format: expected to CX version object in the first element.")
+            return self.problems
+        if cx2[0].get("CXVersion") != "2.0":
+            self.add(f"CXVersion is {_show(cx2[0].get('CXVersion'))}, expected '2.0'.")
+        metadata_blocks = 0
+        last_rank = -1
+        last_name = "CXVersion"
+        status_at = None
+        for position, fragment in enumerate(cx2[1:], start=1):
+            if status_at is not None:
+                self.add("End of array expected after the 'status' aspect: status must be the last aspect.")
+                break
+            if not isinstance(fragment, dict) or len(fragment) != 1:
+                self.add(f"Element {position} is not an aspect: expected an object with exactly one key.")
+                continue
+            ((name, elements),) = fragment.items()
+            if not isinstance(elements, list):
+                self.add(f"Aspect '{name}': expected an array of elements.")
+                continue
+            if name == "status":
+                status_at = position
+                self.check_status(elements)
+                continue
+            if name == "metaData":
+                metadata_blocks += 1
+                if metadata_blocks > 2:
+                    self.add("Only 2 metadata aspects are allowed in a CX network.")
+                else:
+                    self.check_metadata(elements)
+                continue
+            if metadata_blocks == 2:
+                self.add(f"Only status aspect is allowed after post metadata section, found '{name}'.")
+                continue
+            rank = CORE_ORDER.get(name, 9)
+            if rank < last_rank:
+                self.add(f"Aspect '{name}' must come before '{last_name}'.")
+            elif rank > last_rank:
+                last_rank, last_name = rank, name
+            self.counts[name] = self.counts.get(name, 0) + len(elements)
+            handler = getattr(self, "check_" + name, None) if name in CORE_ORDER else None
+            if handler is not None:
+                handler(elements)
+        if status_at is None:
+            self.add("CX document ends without a 'status' aspect defined.")
+        self.check_counts()
+        self.check_references()
+        return self.problems
+
+    def check_status(self, elements: list) -> None:
+        if len(elements) != 1:
+            self.add("Aspect 'status' should have one element in it.")
+            return
+        status = elements[0]
+        if not isinstance(status, dict) or status.get("success") is not True:
+            error = status.get("error") if isinstance(status, dict) else None
+            self.add(f"Error status received in CX document (success is not true). Error message: {error or ''}".rstrip())
+
+    def check_metadata(self, elements: list) -> None:
+        for element in elements:
+            if not isinstance(element, dict) or not isinstance(element.get("name"), str):
+                self.add("Malformed metaData element: 'name' is required.")
+                continue
+            count = element.get("elementCount")
+            if count is not None and type(count) is not int:
+                self.add(f"metaData elementCount of aspect {element['name']} is not an integer: {_show(count)}.")
+                continue
+            self.metadata_counts[element["name"]] = count
+
+    def check_counts(self) -> None:
+        for name, declared in self.metadata_counts.items():
+            actual = self.counts.get(name, 0)
+            if declared is not None and declared != actual:
+                self.add(f"Element count mismatch in aspect {name}. Metadata declared element count "
+                         f"{declared}, but {actual} was received in CX.")
+        if self.declaration_elements > 1:
+            self.add("Only one attributeDeclarations element is allowed in CX.")
+
+    def check_references(self) -> None:
+        for refs, defined, aspect in ((self.edge_node_refs | self.node_bypass_refs, self.node_ids, "nodes"),
+                                      (self.edge_bypass_refs, self.edge_ids, "edges")):
+            undefined = sorted(refs - defined)
+            if undefined:
+                shown = " ".join(map(str, undefined[:20])) + (" ..." if len(undefined) > 20 else "")
+                self.add(f"{len(undefined)} undefined ids found in aspect {aspect}: [{shown}]")
+
+    # --- attribute declarations and attributes ------------------------------------------
+
+    def check_attributeDeclarations(self, elements: list) -> None:  # noqa: N802 (aspect name)
+        self.declaration_elements += len(elements)
+        for element in elements:
+            if not isinstance(element, dict):
+                self.add("Malformed attributeDeclarations element: expected an object.")
+                continue
+            for aspect, entries in element.items():
+                if not isinstance(entries, dict):
+                    self.add(f"Malformed attribute declarations of aspect {aspect}: expected an object.")
+                    continue
+                for attr, entry in entries.items():
+                    self.check_declaration(aspect, attr, entry)
+                self.raw_declarations.setdefault(aspect, {}).update(entries)
+                self.declarations[aspect] = _Declarations(self.raw_declarations[aspect])
+
+    def check_declaration(self, aspect: str, attr: str, entry: object) -> None:
+        if not isinstance(entry, dict):
+            self.add(f"Malformed declaration of attribute '{attr}' in aspect {aspect}: expected an object.")
+            return
+        dtype = entry.get("d")
+        if dtype is not None and dtype not in DATA_TYPES:
+            self.add(f"Attribute '{attr}' in aspect {aspect} has unknown data type {_show(dtype)}.")
+            return
+        if aspect == "networkAttributes":
+            if "v" in entry:
+                self.add(f"Declaring default value '{entry['v']}' on network attribute '{attr}' "
+                         "is not allowed according to CX2 specification.")
+            if "a" in entry:
+                self.add(f"Declaring an alias for network attribute '{attr}' "
+                         "is not allowed according to CX2 specification.")
+            return
+        alias = entry.get("a")
+        if alias is not None and not isinstance(alias, str):
+            self.add(f"Alias of attribute '{attr}' in aspect {aspect} is not a string.")
+        if "v" in entry:
+            problem = _value_problem(dtype or "string", entry["v"])
+            if problem:
+                self.add(f"Default value of attribute '{attr}' in aspect {aspect}: {problem}")
+
+    def attribute_problems(self, aspect: str, where: str, values: object) -> None:
+        """Check an element's ``v``: every attribute declared, every value of its declared type."""
+        if not isinstance(values, dict):
+            self.add(f"{where}: 'v' must be an object.")
+            return
+        declarations = self.declarations.get(aspect)
+        types = declarations.types if declarations else {}
+        for attr, value in values.items():
+            dtype = types.get(attr)
+            if dtype is None:
+                self.add(f"{where}: Attribute {attr} is not declared in attributeDeclarations aspect.")
+            elif not _fits(dtype, value):
+                self.add(f"{where}: attribute '{attr}': {_value_problem(dtype, value)}")
+            elif attr in declarations.aliased:
+                self.add(f"{where}: attribute '{attr}' has an alias; elements must use the alias.")
+
+    def check_networkAttributes(self, elements: list) -> None:  # noqa: N802
+        self.network_attribute_elements += len(elements)
+        if self.network_attribute_elements > 1:
+            self.add("Only one networkAttributes element is allowed in CX.")
+        for element in elements:
+            self.attribute_problems("networkAttributes", "networkAttributes", element)
+            if not isinstance(element, dict):
+                continue
+            name, version = element.get("name"), element.get("version")
+            if isinstance(name, str) and len(name) > MAX_NAME:
+                self.add(f"networkAttributes: name has {len(name)} characters; NDEx stores at most {MAX_NAME}.")
+            if isinstance(version, str) and len(version) > MAX_VERSION:
+                self.add(f"networkAttributes: version has {len(version)} characters; "
+                         f"NDEx stores at most {MAX_VERSION}.")
+
+    # --- nodes, edges, bypasses -----------------------------------------------------------
+
+    def check_nodes(self, elements: list) -> None:
+        declarations = self.declarations.get("nodes")
+        types = declarations.types if declarations else {}
+        aliased = declarations.aliased if declarations else set()
+        node_ids = self.node_ids
+        for node in elements:
+            if type(node) is not dict:
+                self.add("Malformed node: expected an object.")
+                continue
+            node_id = node.get("id")
+            if node_id is None:
+                self.add("Node id is missing.")
+                continue
+            if type(node_id) is not int:
+                self.add(f"Node id {_show(node_id)} is not an integer.")
+                continue
+            if node_id in node_ids:
+                self.add(f"Duplicate Id {node_id} found in aspect nodes.")
+            node_ids.add(node_id)
+            values = node.get("v")
+            # Fast path for the common valid node; the slow path finds and words the problems.
+            if values is not None and (
+                    type(values) is not dict or "id" in values
+                    or not all(k in types and _fits(types[k], v) for k, v in values.items())
+                    or (aliased and not aliased.isdisjoint(values))):
+                if type(values) is dict and "id" in values:
+                    self.add(f"node {node_id}: 'id' is not allowed as a node attribute.")
+                self.attribute_problems("nodes", f"node {node_id}", values)
+            self.check_coordinates(node, node_id)
+
+    def check_coordinates(self, node: dict, node_id: int) -> None:
+        x, y, z = node.get("x"), node.get("y"), node.get("z")
+        if (x is None) != (y is None) or (z is not None and x is None):
+            self.add(f"One or more Coordinate values are missing in node {node_id}.")
+            return
+        if x is None:
+            if self.has_layout:
+                self.add(f"Coordinates missing in node {node_id}")
+            return
+        self.has_layout = True
+        for axis, value in (("x", x), ("y", y), ("z", z)):
+            if value is not None and not _is_double(value):
+                self.add(f"Coordinate {axis} of node {node_id} is not a number: {_show(value)}.")
+
+    def check_edges(self, elements: list) -> None:
+        for edge in elements:
+            if type(edge) is not dict:
+                self.add("Malformed edge: expected an object.")
+                continue
+            edge_id = edge.get("id")
+            if edge_id is None:
+                self.add("Edge id is missing.")
+                continue
+            if type(edge_id) is not int:
+                self.add(f"Edge id {_show(edge_id)} is not an integer.")
+                continue
+            if edge_id in self.edge_ids:
+                self.add(f"Duplicate Id {edge_id} found in aspect edges.")
+            self.edge_ids.add(edge_id)
+            for end in ("s", "t"):
+                ref = edge.get(end)
+                if ref is None:
+                    self.add(f"edge {edge_id}: '{end}' (the {'source' if end == 's' else 'target'} node id) is missing.")
+                elif type(ref) is not int:
+                    self.add(f"edge {edge_id}: '{end}' {_show(ref)} is not an integer node id.")
+                else:
+                    self.edge_node_refs.add(ref)
+            if edge.get("v") is not None:
+                self.attribute_problems("edges", f"edge {edge_id}", edge["v"])
+
+    def _check_bypasses(self, elements: list, kind: str, refs: set[int]) -> None:
+        for bypass in elements:
+            ref = bypass.get("id") if isinstance(bypass, dict) else None
+            if type(ref) is not int:
+                self.add(f"{kind}Bypasses: element without an integer 'id'.")
+                continue
+            refs.add(ref)
+            if not isinstance(bypass.get("v"), dict):
+                self.add(f"{kind}Bypasses: element {ref} has no 'v' object of visual properties.")
+
+    def check_nodeBypasses(self, elements: list) -> None:  # noqa: N802
+        self._check_bypasses(elements, "node", self.node_bypass_refs)
+
+    def check_edgeBypasses(self, elements: list) -> None:  # noqa: N802
+        self._check_bypasses(elements, "edge", self.edge_bypass_refs)
+
+    # --- style ----------------------------------------------------------------------------
+
+    def check_visualProperties(self, elements: list) -> None:  # noqa: N802
+        for element in elements:
+            self.problems.extend(validate_style(element, self.declarations.get("nodes"),
+                                                self.declarations.get("edges")))
+
+    def check_visualEditorProperties(self, elements: list) -> None:  # noqa: N802
+        for element in elements:
+            if not isinstance(element, dict) or not isinstance(element.get("properties"), dict):
+                self.add("visualEditorProperties: expected elements {\"properties\": {...}}.")
+
+
+def validate_style(style: object, node_declarations: _Declarations | None = None,
+                   edge_declarations: _Declarations | None = None) -> list[str]:
+    """Problems of one ``visualProperties`` element (``default``, ``nodeMapping``, ``edgeMapping``).
+
+    Without declarations (a style template on its own) every mapping definition must carry
+    its attribute's data ``type``, so the style fits networks that lack the attribute.
+
+    >>> validate_style({"default": {}, "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH",
+    ...     "definition": {"attribute": "name"}}}})
+    ["Mapping error: NODE_LABEL lacks data type on attribute 'name'."]
+    """
+    if not isinstance(style, dict):
+        return ["visualProperties: expected an object with 'default', 'nodeMapping', 'edgeMapping'."]
+    problems: list[str] = []
+    default = style.get("default")
+    if default is not None and not (isinstance(default, dict)
+                                    and all(isinstance(default.get(k, {}), dict) for k in ("network", "node", "edge"))):
+        problems.append("visualProperties: 'default' must be an object of 'network', 'node', 'edge' objects.")
+    for key, declarations in (("nodeMapping", node_declarations), ("edgeMapping", edge_declarations)):
+        mappings = style.get(key)
+        if mappings is None:
+            continue
+        if not isinstance(mappings, dict):
+            problems.append(f"visualProperties: '{key}' must be an object.")
+            continue
+        for prop, mapping in mappings.items():
+            problems.extend(_mapping_problems(prop, mapping, declarations))
+    return problems
+
+
+def _mapping_problems(prop: str, mapping: object, declarations: _Declarations | None) -> list[str]:
+    if not isinstance(mapping, dict) or not mapping.get("type"):
+        return [f"Mapping type is missing for visual property {prop}"]
+    kind = mapping["type"]
+    if kind not in MAPPING_TYPES:
+        return [f"Mapping type {_show(kind)} of visual property {prop} is not PASSTHROUGH, DISCRETE or CONTINUOUS."]
+    definition = mapping.get("definition")
+    if not isinstance(definition, dict) or not isinstance(definition.get("attribute"), str):
+        return [f"Mapping error: {prop} has no definition with an 'attribute'."]
+    problems = []
+    attr = definition["attribute"]
+    dtype = definition.get("type")
+    if declarations is not None and attr in declarations.alias_of and attr not in declarations.aliased:
+        problems.append(f"Mapping error: {prop} uses alias '{attr}'; use the full attribute name "
+                        f"'{declarations.alias_of[attr]}'.")
+    elif dtype is None and (declarations is None or attr not in declarations.types):
+        problems.append(f"Mapping error: {prop} lacks data type on attribute '{attr}'.")
+    if dtype is not None and dtype not in DATA_TYPES:
+        problems.append(f"Mapping error: {prop} has unknown data type {_show(dtype)} on attribute '{attr}'.")
+    if kind == "PASSTHROUGH":
+        return problems
+    entries = definition.get("map")
+    if not isinstance(entries, list):
+        return [*problems, f"Mapping error: {kind} mapping of {prop} has no 'map' array."]
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append(f"Mapping error: {kind} mapping of {prop}: entry {index} is not an object.")
+        elif kind == "DISCRETE" and ("v" not in entry or "vp" not in entry):
+            problems.append(f"Mapping error: DISCRETE mapping of {prop}: entry {index} needs 'v' and 'vp'.")
+        elif kind == "CONTINUOUS" and "minVPValue" not in entry and "maxVPValue" not in entry:
+            problems.append(f"Mapping error: CONTINUOUS mapping of {prop}: range {index} has neither "
+                            "minVPValue nor maxVPValue.")
+    return problems
 
 
 def validate_cx2(cx2: object) -> list[str]:
-    """Return the NDEx load errors ``cx2`` would cause; ``[]`` when NDEx would accept it."""
-    raise NotImplementedError
+    """Return the NDEx load errors ``cx2`` would cause; ``[]`` when NDEx would accept it.
+
+    ``cx2`` is a parsed CX2 document (a list of aspects) or its JSON text (``bytes``/``str``).
+
+    >>> validate_cx2([{"CXVersion": "2.0", "hasFragments": False}, {"status": [{"error": "", "success": True}]}])
+    []
+    >>> validate_cx2([{"CXVersion": "2.0", "hasFragments": False}])
+    ["CX document ends without a 'status' aspect defined."]
+    """
+    if isinstance(cx2, (bytes, bytearray, memoryview, str)):
+        try:
+            cx2 = orjson.loads(cx2)
+        except orjson.JSONDecodeError as err:
+            return [f"Not valid JSON: {err}"]
+    return _Checker().run(cx2)
