@@ -33,12 +33,33 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check CX2 files against the rules NDEx enforces")
+    p = sub.add_parser("validate", help="check CX2 files against the rules NDEx enforces",
+                       description="Check CX2 files against the rules the NDEx server enforces after upload. "
+                                   "Prints one line per problem (FILE: problem) and a summary; "
+                                   "exits 1 when any file is invalid or unreadable.")
+    p.add_argument("files", nargs="+", metavar="FILE.cx2", help="CX2 files to check")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the problems, no summary")
     p.set_defaults(func=_cmd_validate)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from .validate import validate_cx2
+
+    invalid = 0
+    for path in args.files:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as err:
+            problems = [f"cannot read: {err.strerror or err}"]
+        else:
+            problems = validate_cx2(data)
+        for problem in problems:
+            print(f"{path}: {problem}")
+        invalid += bool(problems)
+    if not args.quiet:
+        print(f"{len(args.files) - invalid} valid, {invalid} invalid CX2 file(s)", file=sys.stderr)
+    return 1 if invalid else 0
 
 
 # --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
