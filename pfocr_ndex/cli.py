@@ -7,6 +7,7 @@ Every user error is one line on stderr (``pfocr-ndex: <file>: <reason>``), never
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -94,12 +95,49 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 # --- open (issue: Cytoscape) -------------------------------------------------------------
 
 def _add_open(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("open", help="open figure networks in Cytoscape Desktop")
+    p = sub.add_parser(
+        "open", help="open figure networks in Cytoscape Desktop",
+        description="Open CX2 files, figure records, figure ids or NDEx UUIDs in a running Cytoscape 3.10+ "
+                    "(CyREST), with the PFOCR style and the figure image behind the nodes.")
+    p.add_argument("targets", nargs="+", metavar="TARGET",
+                   help="a .cx2 file, a figure record (.md), a figure id (looked up in --db) or an NDEx UUID")
+    p.add_argument("--cytoscape-url", default="http://127.0.0.1:1234/v1", metavar="URL",
+                   help="CyREST address (default: %(default)s)")
+    p.add_argument("--server", metavar="URL",
+                   help="NDEx server for UUID targets (default: NDEX_SERVER, the profile's, or www.ndexbio.org)")
+    p.add_argument("--profile", help="~/.ndexutils.conf profile with NDEx credentials (private networks only)")
+    p.add_argument("--db", default=".", metavar="DIR", help="database checkout for figure ids (default: .)")
+    p.add_argument("--collection", default="PFOCR", help="Cytoscape collection to open into (default: %(default)s)")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="give up when Cytoscape takes longer than this for one request (default: %(default)g)")
     p.set_defaults(func=_cmd_open)
 
 
 def _cmd_open(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from .credentials import DEFAULT_SERVER, normalize_server, resolve_credentials
+    from .cytoscape import CytoscapeSession, CytoscapeUnavailable
+
+    # Public networks need no credentials: NDEX_SERVER alone only chooses the server here.
+    environ = {name: value for name, value in os.environ.items() if name != "NDEX_SERVER"}
+    credentials = resolve_credentials(profile=args.profile, environ=environ)
+    server = (args.server or os.environ.get("NDEX_SERVER") or (credentials.server if credentials else None)
+              or DEFAULT_SERVER)
+    session = CytoscapeSession(
+        args.cytoscape_url, ndex_server=normalize_server(server), collection=args.collection, db=args.db,
+        timeout=args.timeout, ndex_username=credentials.username if credentials else None,
+        ndex_password=credentials.password if credentials else None)
+    failures = 0
+    for target in args.targets:
+        try:
+            suid = session.open_figure(target)
+        except CytoscapeUnavailable:
+            raise
+        except PfocrError as err:
+            error(err)
+            failures += 1
+            continue
+        print(f"{target}: opened as Cytoscape network {suid} in collection {args.collection}")
+    return 1 if failures else 0
 
 
 # --- preview (issue: browser preview) ----------------------------------------------------
