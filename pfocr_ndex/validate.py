@@ -78,6 +78,8 @@ def _show(value: object) -> str:
 
 def _fits(dtype: str, value: object) -> bool:
     """Fast path of ``_value_problem``: True when the value fits the type."""
+    if not dtype:
+        return True
     scalar = _SCALAR_CHECKS.get(dtype)
     if scalar is not None:
         return scalar[0](value)
@@ -98,6 +100,8 @@ class _Declarations:
         self.aliased: set[str] = set()        # full names that have an alias
         for name, entry in entries.items():
             dtype = (entry.get("d") if isinstance(entry, dict) else None) or "string"
+            if dtype not in DATA_TYPES:
+                dtype = ""   # reported with the declaration; its values are not checked
             alias = entry.get("a") if isinstance(entry, dict) else None
             if alias is not None:
                 self.alias_of[alias] = name
