@@ -143,12 +143,31 @@ def _cmd_open(args: argparse.Namespace) -> int:
 # --- preview (issue: browser preview) ----------------------------------------------------
 
 def _add_preview(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("preview", help="write browser pages showing each figure beside its network")
+    p = sub.add_parser("preview", help="write browser pages showing each figure beside its network",
+                       description="Write OUTDIR/index.html (a searchable list of the figures) and one page per "
+                                   "figure: the figure image, its network drawn by cytoscape.js with the CX2 style, "
+                                   "and its network attributes. Pages work opened from disk. Exits 1 when a record "
+                                   "could not be previewed (the others are written).")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="figure records (.md), folders of records, or a PFOCR database checkout")
+    p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR", help="folder to write the pages to")
+    p.add_argument("--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)")
+    p.add_argument("--cytoscape-js", metavar="PATH",
+                   help="cytoscape.min.js to copy into OUTDIR/assets (default: $PFOCR_NDEX_CYTOSCAPE_JS, "
+                        "else node_modules/cytoscape/dist/ after `npm ci` in the repository)")
     p.set_defaults(func=_cmd_preview)
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from .preview import find_cytoscape_js, write_preview
+
+    library = find_cytoscape_js(args.cytoscape_js)
+    if library is None:
+        error("warning: cytoscape.js not found: pages will show figures and attributes without the network; "
+              "run `npm ci` in the pfocr-ndex repository or pass --cytoscape-js PATH")
+    result = write_preview(args.paths, args.outdir, style=args.style, cytoscape_js=library, on_error=error)
+    print(f"preview: {result.pages} figure page(s) written, {result.failed} failed: {result.index}", file=sys.stderr)
+    return 1 if result.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
