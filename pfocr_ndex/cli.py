@@ -66,21 +66,105 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 # --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
 
 def _add_publish(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("publish", help="publish figures to NDEx and fill their ndex fields")
+    p = sub.add_parser(
+        "publish", help="publish figures to NDEx and fill their ndex fields",
+        description="Create or update one NDEx network per figure, verify it, then write its UUID into the "
+                    "record's ndex: line and _data/ndex_map.tsv. Credentials: --profile (~/.ndexutils.conf) "
+                    "or NDEX_USERNAME/NDEX_PASSWORD[/NDEX_SERVER]; with none, a local NDEx sandbox is used. "
+                    "Re-runs skip unchanged figures; an interrupted run resumes without duplicates. "
+                    "Exits 1 when any figure failed.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
+    p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
+    p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
+    p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
+    p.add_argument("--visibility", choices=("PUBLIC", "PRIVATE", "UNLISTED"), default="PUBLIC",
+                   help="visibility of the networks (default PUBLIC)")
+    p.add_argument("--index-level", choices=("NONE", "META", "ALL"), help="NDEx search index level")
+    p.add_argument("--network-set", metavar="NAME",
+                   help="add the networks to this network set (split in parts of 100,000)")
+    p.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent uploads (default 4)")
+    p.add_argument("--replace-foreign", action="store_true",
+                   help="create new networks for UUIDs this account cannot update, and replace the field")
+    p.add_argument("--dry-run", action="store_true", help="contact nothing; say what would be done")
+    p.add_argument("--no-fill", dest="fill", action="store_false",
+                   help="do not write UUIDs into records or ndex_map.tsv")
+    p.add_argument("--report", metavar="FILE", help="write every figure's outcome and UUID as JSON")
+    p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
+    p.add_argument("--state-dir", metavar="DIR",
+                   help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)")
+    p.add_argument("--sandbox-dir", metavar="DIR", default=".ndex-sandbox",
+                   help="data of the local sandbox used without credentials (default .ndex-sandbox)")
+    p.add_argument("--upload-timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="give up on an upload after this long (default 300)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_publish)
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import contextlib
+    from pathlib import Path
+
+    from .credentials import resolve_credentials
+    from .publish import NdexPublisher, local_sandbox
+
+    if args.workers < 1:
+        raise PfocrError("--workers must be at least 1")
+    credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf)
+    style = None
+    if args.style:
+        from .network import load_style
+        style = load_style(args.style)
+    options = dict(visibility=args.visibility, index_level=args.index_level, network_set=args.network_set,
+                   workers=args.workers, replace_foreign=args.replace_foreign, fill=args.fill,
+                   dry_run=args.dry_run, style=style, progress=not args.quiet and not args.dry_run,
+                   upload_timeout=args.upload_timeout)
+    if args.dry_run:
+        options["echo"] = print
+    with contextlib.ExitStack() as stack:
+        if credentials is None:
+            sandbox_dir = Path(args.sandbox_dir)
+            options.update(sandbox_dir=str(sandbox_dir), state_key="sandbox",
+                           state_dir=args.state_dir or str(sandbox_dir / "publish-state"))
+            if args.dry_run:       # contacts nothing, not even the sandbox
+                server, username, password = "(local sandbox, not started)", "pfocr", ""
+            else:
+                _, credentials = stack.enter_context(local_sandbox(sandbox_dir))
+                print(f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "
+                      f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx.")
+        else:
+            options["state_dir"] = args.state_dir or ".pfocr-ndex"
+        if credentials is not None:
+            server, username, password = credentials.server, credentials.username, credentials.password
+        publisher = NdexPublisher(server, username, password, **options)
+        report = publisher.publish(args.paths)
+    if args.report:
+        report.write(args.report)
+    print(report.summary())
+    return 1 if report.failed else 0
 
 
 def _add_fill(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fill", help="fill empty ndex fields from a figid<TAB>uuid map")
+    p = sub.add_parser(
+        "fill", help="fill empty ndex fields from a figid<TAB>uuid map",
+        description="Write UUIDs from a figid<TAB>uuid map (e.g. _data/ndex_map.tsv) into the records' ndex: "
+                    "lines; nothing else in a record changes. A field holding another UUID is only replaced "
+                    "with --force. Exits 1 on bad map lines or unreadable records.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
+    p.add_argument("--map", required=True, metavar="TSV", help="figid<TAB>uuid file, no header")
+    p.add_argument("--force", action="store_true", help="replace ndex fields holding a different UUID")
     p.set_defaults(func=_cmd_fill)
 
 
 def _cmd_fill(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from .writeback import fill_from_map
+
+    report = fill_from_map(args.paths, args.map, force=args.force)
+    for line in report.errors:
+        error(line)
+    for line in report.conflicts:
+        error(f"{line} (not replaced; use --force)")
+    print(report.summary())
+    return 1 if report.errors else 0
 
 
 def _add_sandbox(sub: argparse._SubParsersAction) -> None:
