@@ -168,12 +168,58 @@ def _cmd_fill(args: argparse.Namespace) -> int:
 
 
 def _add_sandbox(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sandbox", help="run a local NDEx sandbox server")
+    p = sub.add_parser(
+        "sandbox", help="run a local NDEx sandbox server",
+        description="Serve, on 127.0.0.1 until Ctrl-C, the part of the NDEx REST API that publishing uses, "
+                    "with networks kept in DIR/ndex-sandbox.sqlite. Point publish (or ndex2.client.Ndex2) at "
+                    "the printed URL to try a publish without an NDEx account; the default DIR is the one "
+                    "'pfocr-ndex publish' uses when it has no credentials, so its networks show up here.")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="TCP port (default: a free one)")
+    p.add_argument("--data", metavar="DIR", default=".ndex-sandbox",
+                   help="folder holding the sandbox database (default .ndex-sandbox)")
+    p.add_argument("--user", metavar="NAME", help="account to create (default: a demo account)")
+    p.add_argument("--password-env", metavar="VAR",
+                   help="environment variable holding --user's password (never printed)")
+    p.add_argument("--load-delay", type=float, default=0.2, metavar="SECONDS",
+                   help="how long a new network stays locked before it is validated (default 0.2)")
     p.set_defaults(func=_cmd_sandbox)
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import secrets
+    import threading
+
+    from .sandbox import NdexSandbox
+
+    if (args.user is None) != (args.password_env is None):
+        raise PfocrError("--user and --password-env go together")
+    if args.user is not None:
+        password = os.environ.get(args.password_env, "")
+        if not password:
+            raise PfocrError(f"environment variable {args.password_env} (password of {args.user}) is empty or unset")
+        user, shown_password = args.user, f"${args.password_env}"
+    else:
+        user = "demo"
+        password = shown_password = secrets.token_urlsafe(12)  # a throwaway local account: shown once
+    try:
+        sandbox = NdexSandbox(data_dir=args.data, port=args.port, users={user: password},
+                              load_delay=args.load_delay)
+    except OSError as err:
+        raise PfocrError(f"cannot start the sandbox on 127.0.0.1:{args.port}: {err.strerror or err}",
+                         args.data) from None
+    with sandbox:
+        print(f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it.\n"
+              f"account: {user}  password: {shown_password}\n"
+              f"publish to it:\n"
+              f"  NDEX_SERVER={sandbox.url} NDEX_USERNAME={user} NDEX_PASSWORD={shown_password} "
+              f"{PROG} publish PATH...\n"
+              f"or from Python: ndex2.client.Ndex2(host=\"{sandbox.url}\", username=\"{user}\", password=...)",
+              flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("sandbox stopped", file=sys.stderr)
+    return 0
 
 
 # --- open (issue: Cytoscape) -------------------------------------------------------------
