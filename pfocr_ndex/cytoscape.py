@@ -334,8 +334,9 @@ def _import_py4cytoscape():
     py4cytoscape.set_summary_logger(False)
     importlib.import_module("py4cytoscape.py4cytoscape_notebook")._JUPYTER_BRIDGE_URL = _CLOSED_BRIDGE_URL
     # py4cytoscape prints each error on stderr before raising it; we report errors ourselves, on one line.
+    printing = logger_module.show_error
     for name, module in list(sys.modules.items()):
-        if name.startswith("py4cytoscape") and getattr(module, "show_error", None) is logger_module.show_error:
+        if name.startswith("py4cytoscape") and getattr(module, "show_error", None) is printing:
             module.show_error = _quiet_show_error
     return py4cytoscape
 
@@ -402,9 +403,13 @@ class CytoscapeSession:
         worker.start()
         worker.join(self.timeout)
         if worker.is_alive():
-            # The thread stays blocked on its socket; py4cytoscape is not thread-safe, so send nothing more.
-            self._hung = (f"Cytoscape at {self.base_url} did not answer {function.__name__} within "
-                          f"{self.timeout:g} s (is a dialog open in Cytoscape?)")
+            # The thread stays blocked (on its socket, or in py4cytoscape's minutes of connection retries);
+            # py4cytoscape is not thread-safe, so nothing more is sent from this session.
+            if self._answers():
+                self._hung = (f"Cytoscape at {self.base_url} did not answer {function.__name__} within "
+                              f"{self.timeout:g} s (is a dialog open in Cytoscape?)")
+            else:
+                self._hung = _not_answering(self.base_url)
             raise CytoscapeUnavailable(self._hung)
         if "error" in outcome:
             raise self._translate(outcome["error"]) from outcome["error"]
@@ -425,16 +430,21 @@ class CytoscapeSession:
             return CytoscapeError(f"unexpected reply from Cytoscape ({type(err).__name__}: {err})")
         return err if isinstance(err, Exception) else CytoscapeError(repr(err))
 
+    def _answers(self) -> bool:
+        """Whether ``GET <base_url>`` answers 2xx within ``connect_timeout`` seconds."""
+        try:
+            requests.get(self.base_url, timeout=self.connect_timeout,
+                         headers={"Accept": "application/json"}).raise_for_status()
+        except requests.exceptions.RequestException:
+            return False
+        return True
+
     def connect(self) -> str:
         """Check that Cytoscape answers (a few seconds at most) and return its version, e.g. ``"3.10.3"``."""
         if self._version is not None:
             return self._version
-        try:
-            reply = requests.get(self.base_url, timeout=self.connect_timeout,
-                                 headers={"Accept": "application/json"})
-            reply.raise_for_status()
-        except requests.exceptions.RequestException:
-            raise CytoscapeUnavailable(_not_answering(self.base_url)) from None
+        if not self._answers():
+            raise CytoscapeUnavailable(_not_answering(self.base_url))
         p4c = _py4cytoscape()
         # Any URL but exactly http://127.0.0.1:1234/v1 would make py4cytoscape try a remote "sandbox" first
         # (FileTransfer app); we send no file paths, so the local mode is right for every address.
