@@ -523,6 +523,8 @@ class CytoscapeSession:
             image_url = self._network_image(suid)
         if not image_url:
             return False
+        # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
+        image_url = re.sub(r"^http://", "https://", image_url)
         # No width/height: Cytoscape draws the image at its own pixel size, the frame node positions use.
         self._call(p4c.add_annotation_image, url=image_url, x_pos=0, y_pos=0, canvas="background",
                    name=FIGURE_ANNOTATION_NAME, network=suid)

@@ -220,8 +220,8 @@ def test_targets_are_classified(tmp_path):
 # --- NDEx import --------------------------------------------------------------------------------
 
 def test_ndex_import_sends_server_and_uuid_and_leaves_no_password_behind(cytoscape, tmp_path):
-    image = "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC10003241/bin/ijms-24-04893-g003.jpg"
-    cytoscape.ndex_networks[NDEX_UUID] = {"name": "A published figure", "__NetworkImage": image,
+    image = "www.ncbi.nlm.nih.gov/pmc/articles/PMC10003241/bin/ijms-24-04893-g003.jpg"
+    cytoscape.ndex_networks[NDEX_UUID] = {"name": "A published figure", "__NetworkImage": "http://" + image,
                                           "nodes": [{"id": 0, "v": {"name": "TP53", "type": "gene"}}]}
     secret = "pw-8f3c1e-do-not-leak"
     run = tmp_path / "run"
@@ -237,7 +237,7 @@ def test_ndex_import_sends_server_and_uuid_and_leaves_no_password_behind(cytosca
     network = cytoscape.network_named("A published figure")
     assert network.style == "PFOCR"
     added = cytoscape.calls_to("POST", "/v1/commands/annotation/add image")
-    assert [(c.body["url"], c.body["canvas"]) for c in added] == [(image, "background")]
+    assert [(c.body["url"], c.body["canvas"]) for c in added] == [("https://" + image, "background")]
     assert {"view": f"SUID:{network.view_suid}"} in [c.body for c in
                                                       cytoscape.calls_to("POST", "/v1/commands/view/fit content")]
     assert cytoscape.calls[0].path == "/v1"          # pinged before the CyNDEx call (sandbox trap)
