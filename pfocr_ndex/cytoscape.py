@@ -13,8 +13,8 @@ runs every call with a deadline.
 Example (Cytoscape running on this machine)::
 
     >>> from pfocr_ndex.cytoscape import CytoscapeSession
-    >>> session = CytoscapeSession()                                        # doctest: +SKIP
-    >>> session.open_figure("PMC2064395__jcb1741047f09", db="pfocr")      # doctest: +SKIP
+    >>> session = CytoscapeSession(db="pfocr")                    # doctest: +SKIP
+    >>> session.open_figure("PMC2064395__jcb1741047f09")        # doctest: +SKIP
     52
 """
 
@@ -37,6 +37,7 @@ from typing import Any, Literal
 import orjson
 import requests
 
+from .credentials import DEFAULT_SERVER, normalize_server
 from .errors import PfocrError
 
 __all__ = [
@@ -364,13 +365,13 @@ class CytoscapeSession:
     [52, 61]
     """
 
-    def __init__(self, base_url: str = DEFAULT_CYTOSCAPE_URL, *, ndex_server: str = "https://www.ndexbio.org",
+    def __init__(self, base_url: str = DEFAULT_CYTOSCAPE_URL, *, ndex_server: str = DEFAULT_SERVER,
                  ndex_username: str | None = None, ndex_password: str | None = None,
                  collection: str = COLLECTION_NAME, style: dict | None = None,
                  db: str | PathLike[str] = ".", timeout: float = DEFAULT_TIMEOUT,
                  connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
         self.base_url = normalize_cytoscape_url(base_url)
-        self.ndex_server = re.sub(r"/v\d+$", "", ndex_server.strip().rstrip("/"))
+        self.ndex_server = re.sub(r"/v\d+$", "", normalize_server(ndex_server))   # CyNDEx appends /v2
         self.ndex_username = ndex_username
         self._ndex_password = ndex_password
         self.collection = collection

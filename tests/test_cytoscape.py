@@ -276,15 +276,20 @@ def test_cytoscape_not_running_raises_unavailable():
         session.open_figure(FIG_A)
 
 
-def test_import_error_names_the_target_and_the_others_go_on(cytoscape, tmp_path):
+def test_failing_targets_are_one_line_each_and_the_others_go_on(cytoscape, sample_db, tmp_path):
     failing = network_attributes(build_network(read_record(record_path(FIG_A))).cx2)["name"]
     cytoscape.fail_cx2_titles.add(failing)
+    broken = sample_db / "_figures" / "PMC0__broken.md"
+    broken.write_text("---\nfigid: [unclosed\n---\n")
 
-    result = run_cli(FIG_A, FIG_B, "--db", str(SAMPLE_DB), "--cytoscape-url", cytoscape.base_url, cwd=tmp_path)
+    result = run_cli(FIG_A, "PMC0__broken", FIG_B, "--db", str(sample_db), "--cytoscape-url", cytoscape.base_url,
+                     cwd=tmp_path)
 
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        f"pfocr-ndex: {FIG_A}: Could not create network from CX2: {failing}"]
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0] == f"pfocr-ndex: {FIG_A}: Could not create network from CX2: {failing}"
+    assert lines[1].startswith(f"pfocr-ndex: {broken}: ")
     assert result.stdout.startswith(f"{FIG_B}: opened as Cytoscape network ")
     opened = [n for n in cytoscape.networks.values() if n.style == "PFOCR"]
     assert [n.name for n in opened] == [network_attributes(build_network(read_record(record_path(FIG_B))).cx2)["name"]]
