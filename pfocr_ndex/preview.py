@@ -48,6 +48,7 @@ __all__ = [
 NDEX_VIEWER_URL = "https://www.ndexbio.org/viewer/networks/"
 CYTOSCAPE_JS_ENV = "PFOCR_NDEX_CYTOSCAPE_JS"
 _CYTOSCAPE_JS_IN_NODE_MODULES = Path("node_modules", "cytoscape", "dist", "cytoscape.min.js")
+_REPOSITORY = Path(__file__).resolve().parent.parent  # holds package.json (cytoscape pinned) in a checkout
 ASSETS = "assets"
 _PAGE_ASSETS = ("preview.css", "preview-figure.js", "preview-index.js")
 
@@ -363,7 +364,7 @@ def _selector_value(value: Any, data_type: str | None) -> str | None:
     return None
 
 
-def _mapping_rules(group: str, visual_property: str, prop: _Property, mapping: dict,
+def _mapping_rules(group: str, prop: _Property, mapping: dict,
                    declarations: dict[str, dict]) -> list[dict]:
     definition = mapping.get("definition") or {}
     attribute = definition.get("attribute")
@@ -377,7 +378,7 @@ def _mapping_rules(group: str, visual_property: str, prop: _Property, mapping: d
         if prop.css is not None:
             rules.append({"selector": f"{group}[{key}]", "style": {prop.css: f"data({key})"}})
     elif kind == "DISCRETE":
-        if data_type in ("boolean",):
+        if data_type == "boolean":
             for entry in definition.get("map", []):
                 css = prop.to_css(entry.get("vp"))
                 flag = entry.get("v")
@@ -444,13 +445,18 @@ def cytoscape_style(cx2: list[dict]) -> list[dict]:
         {"selector": "node", "style": {**_BASE_NODE_CSS, **_translate(defaults.get("node", {}), NODE_PROPERTIES)}},
         {"selector": "edge", "style": {**_BASE_EDGE_CSS, **_translate(defaults.get("edge", {}), EDGE_PROPERTIES)}},
     ]
+    # Each cytoscape.js property comes from one visual property, so mapping rules with the same selector
+    # (e.g. shape and colour both mapped on `type`) merge without changing what wins.
+    merged: dict[str, Css] = {}
     for group, aspect, table, declarations in (
         ("node", "nodeMapping", NODE_PROPERTIES, _declarations(cx2, "nodes")),
         ("edge", "edgeMapping", EDGE_PROPERTIES, _declarations(cx2, "edges")),
     ):
         for visual_property, mapping in (visual.get(aspect) or {}).items():
             if visual_property in table and isinstance(mapping, dict):
-                style += _mapping_rules(group, visual_property, table[visual_property], mapping, declarations)
+                for mapped in _mapping_rules(group, table[visual_property], mapping, declarations):
+                    merged.setdefault(mapped["selector"], {}).update(mapped["style"])
+    style += [{"selector": selector, "style": css} for selector, css in merged.items()]
     for aspect, selector, table in (("nodeBypasses", "node#{}", NODE_PROPERTIES),
                                     ("edgeBypasses", "edge#e{}", EDGE_PROPERTIES)):
         for bypass in _aspect(cx2, aspect):
@@ -578,7 +584,7 @@ def find_cytoscape_js(explicit: str | PathLike[str] | None = None) -> Path | Non
             if not path.is_file():
                 raise PfocrError("cytoscape.js not found (pass the path of cytoscape.min.js)", path)
             return path
-    for root in (Path(__file__).resolve().parent.parent, Path.cwd()):
+    for root in (_REPOSITORY, Path.cwd()):
         path = root / _CYTOSCAPE_JS_IN_NODE_MODULES
         if path.is_file():
             return path

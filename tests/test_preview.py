@@ -1,0 +1,475 @@
+"""Browser preview: CX2 → cytoscape.js translation, pages opened in headless Chromium, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from pfocr_ndex import preview
+from pfocr_ndex.cli import main
+from pfocr_ndex.errors import PfocrError
+from pfocr_ndex.network import build_network
+from pfocr_ndex.preview import (
+    cytoscape_elements,
+    cytoscape_style,
+    cytoscape_view,
+    find_cytoscape_js,
+    page_filename,
+    sanitize_html,
+    write_preview,
+)
+from pfocr_ndex.records import iter_record_paths, read_record
+
+from conftest import SAMPLE_DB
+
+REPO = Path(__file__).resolve().parent.parent
+STYLE_TEMPLATE = REPO / "templates" / "pfocr-style.cx2.json"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+# Genes + chemicals + a disease; genes + miRNAs + chemicals; genes + chemicals + keywords with an NDEx UUID;
+# genes only with a UUID; chemicals only.
+FIGIDS = ["PMC10003241__ijms-24-04893-g003", "PMC12170841__IJN-20-7415-g0001", "PMC2395337__90-6601487f1",
+          "PMC1635360__zmk0100678110001", "PMC2568069__zek0100832010001"]
+MARKUP = "<script>window.__pwned = 1</script> & \"double\" 'single' <img src=x onerror=\"window.__pwned = 2\">"
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def aspect(cx2: list[dict], name: str) -> list:
+    return next(a[name] for a in cx2 if name in a)
+
+
+def network_of(record_path: Path) -> list[dict]:
+    return build_network(read_record(record_path)).cx2
+
+
+def rgb(hex_color: str) -> tuple[int, int, int]:
+    value = hex_color.lstrip("#")
+    return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def css_rgb(css_color: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", css_color)[:3])
+
+
+def png(width: int = 4, height: int = 3) -> bytes:
+    """A tiny valid PNG, served in place of the figure images."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = b"".join(b"\x00" + b"\xc8\x1e\x1e" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def discrete(style: dict, visual_property: str) -> dict:
+    return {e["v"]: e["vp"] for e in style["nodeMapping"][visual_property]["definition"]["map"]}
+
+
+HAND_MADE = [
+    {"CXVersion": "2.0", "hasFragments": False},
+    {"attributeDeclarations": [{
+        "networkAttributes": {"name": {"d": "string"}},
+        "nodes": {"name": {"d": "string", "a": "n"}, "type": {"d": "string", "v": "gene"},
+                  "score": {"d": "double"}, "parent": {"d": "string"}, "GO term": {"d": "string"}},
+        "edges": {"interaction": {"d": "string", "a": "i"}, "weight": {"d": "double", "v": 0.5}}}]},
+    {"networkAttributes": [{"name": "hand-made"}]},
+    {"nodes": [{"id": 0, "x": 120, "y": 80, "v": {"n": "TP53", "score": 0.2, "parent": "p", "GO term": "x"}},
+               {"id": 1, "x": 260, "y": 80.5, "v": {"n": "aspirin", "type": "chemical", "score": 7}},
+               {"id": 7, "x": -40, "y": 300, "v": {"n": "Say \"hi\"", "type": 'say "hi"'}}]},
+    {"edges": [{"id": 0, "s": 0, "t": 1, "v": {"i": "binds"}}]},
+    {"visualProperties": [{
+        "default": {"network": {"NETWORK_BACKGROUND_COLOR": "#F0F0F0"},
+                    "node": {"NODE_BACKGROUND_COLOR": "#FFFFCC", "NODE_SHAPE": "parallelogram", "NODE_WIDTH": 60.0,
+                             "NODE_BORDER_STYLE": "long_dash", "NODE_LABEL_FONT_SIZE": "11",
+                             "NODE_LABEL_FONT_FACE": {"FONT_FAMILY": "serif", "FONT_STYLE": "italic",
+                                                      "FONT_WEIGHT": "bold"},
+                             "NODE_LABEL_POSITION": {"HORIZONTAL_ALIGN": "center", "HORIZONTAL_ANCHOR": "center",
+                                                     "VERTICAL_ALIGN": "bottom", "VERTICAL_ANCHOR": "top",
+                                                     "MARGIN_X": 0, "MARGIN_Y": -2},
+                             "NODE_BORDER_COLOR": "red", "NODE_HEIGHT": -3, "NODE_FILL_COLOR": "#000000"},
+                    "edge": {"EDGE_LINE_COLOR": "#848484", "EDGE_TARGET_ARROW_SHAPE": "DELTA"}},
+        "nodeMapping": {
+            "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
+            "NODE_BACKGROUND_COLOR": {"type": "DISCRETE", "definition": {"attribute": "type", "type": "string", "map": [
+                {"v": "chemical", "vp": "#D9F0D3"}, {"v": 'say "hi"', "vp": "#123456"},
+                {"v": "both \" and '", "vp": "#654321"}]}},
+            "NODE_WIDTH": {"type": "CONTINUOUS", "definition": {"attribute": "score", "type": "double", "map": [
+                {"max": 1.0, "includeMax": False, "maxVPValue": 20.0, "minVPValue": 20.0},
+                {"min": 1.0, "includeMin": True, "max": 10.0, "includeMax": True,
+                 "minVPValue": 20.0, "maxVPValue": 100.0},
+                {"min": 10.0, "includeMin": False, "minVPValue": 100.0, "maxVPValue": 100.0}]}},
+            "NODE_TOOLTIP": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
+        },
+        "edgeMapping": {"EDGE_WIDTH": {"type": "PASSTHROUGH", "definition": {"attribute": "weight", "type": "double"}}},
+    }]},
+    {"nodeBypasses": [{"id": 1, "v": {"NODE_BORDER_WIDTH": 5, "NODE_BORDER_COLOR": "#0000FF"}}]},
+    {"edgeBypasses": [{"id": 0, "v": {"EDGE_LINE_COLOR": "#FF0000"}}]},
+    {"status": [{"error": "", "success": True}]},
+]
+
+
+def rule(style: list[dict], selector: str) -> dict:
+    matches = [r["style"] for r in style if r["selector"] == selector]
+    assert len(matches) == 1, f"{len(matches)} rules for {selector}: {[r['selector'] for r in style]}"
+    return matches[0]
+
+
+def joined(value) -> str:
+    """A network attribute as the pages show it: lists joined with '; '."""
+    return "; ".join(value) if isinstance(value, list) else str(value)
+
+
+# --- translation, no browser -------------------------------------------------------------
+
+def test_template_defaults_and_discrete_mappings_become_rules():
+    template = json.loads(STYLE_TEMPLATE.read_text())
+    style = cytoscape_style(network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"))
+    defaults = template["default"]["node"]
+    node = rule(style, "node")
+    assert node["background-color"] == defaults["NODE_BACKGROUND_COLOR"]
+    assert node["border-color"] == defaults["NODE_BORDER_COLOR"]
+    assert node["border-width"] == defaults["NODE_BORDER_WIDTH"]
+    assert node["width"] == defaults["NODE_WIDTH"] and node["height"] == defaults["NODE_HEIGHT"]
+    assert node["font-size"] == defaults["NODE_LABEL_FONT_SIZE"]
+    assert node["font-family"] == defaults["NODE_LABEL_FONT_FACE"]["FONT_FAMILY"]
+    assert node["shape"] == defaults["NODE_SHAPE"]
+    assert (node["text-valign"], node["text-halign"]) == ("center", "center")
+    assert node["text-max-width"] == defaults["NODE_LABEL_MAX_WIDTH"] and node["text-wrap"] == "wrap"
+    for visual_property, css in (("NODE_BACKGROUND_COLOR", "background-color"), ("NODE_SHAPE", "shape"),
+                                 ("NODE_BORDER_COLOR", "border-color")):
+        for value, vp in discrete(template, visual_property).items():
+            assert rule(style, f'node[type = "{value}"]')[css] == vp
+    assert rule(style, "node[name]") == {"label": "data(name)"}
+    # Defaults come first, mappings after them: cytoscape.js lets later rules win.
+    assert [r["selector"] for r in style][:2] == ["node", "edge"]
+
+
+def test_passthrough_continuous_and_bypasses():
+    style = cytoscape_style(HAND_MADE)
+    assert rule(style, "edge[weight]") == {"width": "data(weight)"}
+    assert rule(style, "node[score][score < 1.0]") == {"width": 20.0}
+    assert rule(style, "node[score][score >= 1.0][score <= 10.0]") == {"width": "mapData(score, 1.0, 10.0, 20.0, 100.0)"}
+    assert rule(style, "node[score][score > 10.0]") == {"width": 100.0}
+    assert style[-2:] == [{"selector": "node#1", "style": {"border-width": 5, "border-color": "#0000FF"}},
+                          {"selector": "edge#e0", "style": {"line-color": "#FF0000"}}]
+    edge = rule(style, "edge")
+    assert edge["target-arrow-shape"] == "triangle" and edge["curve-style"] == "bezier"
+    node = rule(style, "node")
+    assert node["shape"] == "rhomboid" and node["border-style"] == "dashed" and node["font-size"] == 11.0
+    assert (node["font-family"], node["font-style"], node["font-weight"]) == ("serif", "italic", "bold")
+    assert (node["text-valign"], node["text-halign"], node["text-margin-y"]) == ("top", "center", -2)
+    # Invalid values (a colour name, a negative size) and Desktop-only names are left out, not passed on.
+    assert "border-color" not in node and "height" not in node
+    assert node["background-color"] == "#FFFFCC"
+    assert not any("tooltip" in str(r) for r in style)
+    assert cytoscape_view(HAND_MADE)["background"] == "#F0F0F0"
+
+
+def test_discrete_values_are_quoted_for_selectors():
+    style = cytoscape_style(HAND_MADE)
+    assert rule(style, "node[type = 'say \"hi\"']") == {"background-color": "#123456"}
+    # A value holding both quote kinds cannot be written as a cytoscape.js selector: no rule, not a broken one.
+    assert not any("#654321" in json.dumps(r) for r in style)
+
+
+def test_elements_resolve_aliases_defaults_and_reserved_names():
+    nodes = {e["data"]["id"]: e for e in cytoscape_elements(HAND_MADE) if e["group"] == "nodes"}
+    edges = [e for e in cytoscape_elements(HAND_MADE) if e["group"] == "edges"]
+    assert nodes["0"]["data"]["name"] == "TP53"                    # alias "n" → full name
+    assert nodes["0"]["data"]["type"] == "gene"                    # declared default
+    assert nodes["1"]["data"]["type"] == "chemical"
+    assert nodes["0"]["data"]["cx_parent"] == "p" and "parent" not in nodes["0"]["data"]
+    assert nodes["0"]["data"]["cx_GO_20_term"] == "x"
+    assert nodes["1"]["position"] == {"x": 260, "y": 80.5}
+    assert edges == [{"group": "edges", "data": {"interaction": "binds", "weight": 0.5, "id": "e0",
+                                                 "source": "0", "target": "1"}}]
+    no_coordinates = [{"nodes": [{"id": 0, "v": {}}, {"id": 1, "x": 1, "y": 2, "v": {}}]}]
+    assert cytoscape_view(no_coordinates)["layout"]["name"] == "grid"
+    assert cytoscape_view(HAND_MADE)["layout"]["name"] == "preset"
+
+
+def test_sanitize_html_keeps_formatting_drops_active_content():
+    dirty = ('<p onclick="x()">IL-6 &amp; TNF &lt;script&gt; <b>bold</b><script>alert(1)</script>'
+             '<a href="javascript:alert(1)">j</a> <a href="https://doi.org/10.1/x" target="_blank">doi</a>'
+             '<img src=x onerror="alert(1)"><style>p{}</style><i>open')
+    assert sanitize_html(dirty) == ('<p>IL-6 &amp; TNF &lt;script&gt; <b>bold</b><a>j</a> '
+                                    '<a href="https://doi.org/10.1/x" rel="noopener noreferrer">doi</a><i>open</i></p>')
+
+
+def test_page_filenames_are_safe():
+    assert page_filename("PMC10003241__ijms-24-04893-g003") == "PMC10003241__ijms-24-04893-g003.html"
+    for figid in ("../../etc/passwd", "a/b\\c", "x y?#", ".hidden", "index", ""):
+        name = page_filename(figid)
+        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html", name) and name != "index.html", name
+
+
+def test_find_cytoscape_js(tmp_path, monkeypatch):
+    with pytest.raises(PfocrError, match="cytoscape.js not found"):
+        find_cytoscape_js(tmp_path / "missing.js")
+    library = tmp_path / "cy.js"
+    library.write_text("// stand-in")
+    monkeypatch.setenv(preview.CYTOSCAPE_JS_ENV, str(library))
+    assert find_cytoscape_js() == library
+    monkeypatch.delenv(preview.CYTOSCAPE_JS_ENV)
+    monkeypatch.setattr(preview, "_REPOSITORY", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert find_cytoscape_js() is None
+    installed = tmp_path / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
+    installed.parent.mkdir(parents=True)
+    installed.write_text("// stand-in")
+    assert find_cytoscape_js() == installed
+
+
+# --- pages in headless Chromium ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium not installed: apt-get install chromium")
+    if find_cytoscape_js() is None:
+        pytest.skip("cytoscape.js not installed: run `npm ci` in the repository")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A browser page that records console errors and page errors, and serves figure images locally."""
+
+    def __init__(self, browser, images: bool = True) -> None:
+        self.context = browser.new_context(viewport={"width": 1200, "height": 800})
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.requested: list[str] = []
+
+        def serve(route):
+            self.requested.append(route.request.url)
+            if images:
+                route.fulfill(status=200, content_type="image/png", body=png())
+            else:
+                route.abort("internetdisconnected")
+        self.page.route(lambda url: not url.startswith("file:"), serve)
+
+    def open(self, path: Path):
+        self.page.goto(path.as_uri())
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser):
+    opened = Tab(browser)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The preview of FIGIDS, written once for the module."""
+    outdir = tmp_path_factory.mktemp("preview")
+    result = write_preview([SAMPLE_DB / "_figures" / f"{figid}.md" for figid in FIGIDS], outdir)
+    assert (result.pages, result.failed) == (len(FIGIDS), 0)
+    return outdir
+
+
+def test_figure_page_draws_the_cx2_network_with_its_style(browser, site, tab):
+    template = json.loads(STYLE_TEMPLATE.read_text())
+    cx2 = network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
+    nodes = aspect(cx2, "nodes")
+    page = tab.open(site / page_filename(FIGIDS[0]))
+
+    drawn = page.evaluate("""() => cy.nodes().map(n => ({id: n.id(), label: n.style('label'), x: n.position('x'),
+        y: n.position('y'), color: n.style('background-color'), border: n.style('border-color'),
+        shape: n.style('shape'), width: n.style('width')}))""")
+    by_id = {node["id"]: node for node in drawn}
+    assert len(drawn) == len(nodes)
+    assert sorted(node["label"] for node in drawn) == sorted(node["v"]["name"] for node in nodes)
+    for node in nodes:
+        assert (by_id[str(node["id"])]["x"], by_id[str(node["id"])]["y"]) == (node["x"], node["y"])
+
+    gene = next(n for n in nodes if n["v"]["type"] == "gene")
+    chemical = next(n for n in nodes if n["v"]["type"] == "chemical")
+    assert css_rgb(by_id[str(gene["id"])]["color"]) == rgb(template["default"]["node"]["NODE_BACKGROUND_COLOR"])
+    assert css_rgb(by_id[str(chemical["id"])]["color"]) == rgb(discrete(template, "NODE_BACKGROUND_COLOR")["chemical"])
+    assert css_rgb(by_id[str(chemical["id"])]["border"]) == rgb(discrete(template, "NODE_BORDER_COLOR")["chemical"])
+    assert by_id[str(chemical["id"])]["shape"] == discrete(template, "NODE_SHAPE")["chemical"]
+    assert by_id[str(chemical["id"])]["width"] == f"{discrete(template, 'NODE_WIDTH')['chemical']:g}px"
+    assert by_id[str(gene["id"])]["width"] == f"{template['default']['node']['NODE_WIDTH']:g}px"
+
+    image = aspect(cx2, "networkAttributes")[0]["__NetworkImage"]
+    assert page.evaluate("document.getElementById('figure-image').naturalWidth") == 4
+    assert tab.requested == [image]
+    assert page.is_hidden("#figure-offline")
+    assert tab.errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "preview-figure.png")
+
+
+def test_figure_page_attributes_and_ndex_link(browser, site, tab):
+    record = read_record(SAMPLE_DB / "_figures" / f"{FIGIDS[2]}.md")
+    attributes = aspect(build_network(record).cx2, "networkAttributes")[0]
+    page = tab.open(site / page_filename(FIGIDS[2]))
+    assert page.get_attribute("#ndex-link", "href") == f"https://www.ndexbio.org/viewer/networks/{record.ndex}"
+    table = dict(page.evaluate("""() => [...document.querySelectorAll('#attributes tr')]
+        .map(tr => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])"""))
+    assert table["name"] == attributes["name"]
+    assert table["pmcId"] == attributes["pmcId"]
+    assert "__Annotations" not in table
+    assert page.text_content("#title") == attributes["name"]
+    assert tab.errors == []
+
+
+def test_figure_image_fallback_when_offline(browser, site):
+    offline = Tab(browser, images=False)
+    try:
+        page = offline.open(site / page_filename(FIGIDS[1]))
+        page.wait_for_selector("#figure-offline", state="visible")
+        assert page.is_hidden("#figure-image")
+        assert page.evaluate("cy.nodes().length") > 0      # the network does not depend on the image
+    finally:
+        offline.close()
+
+
+def test_prev_next_links_follow_record_order(browser, site, tab):
+    expected = [read_record(p).figid for p in iter_record_paths([SAMPLE_DB / "_figures" / f"{f}.md" for f in FIGIDS])]
+    page = tab.open(site / page_filename(expected[0]))
+    assert page.query_selector("#previous") is None
+    visited = [page.text_content("#figid")]
+    for _ in range(len(expected)):
+        if page.query_selector("#next") is None:
+            break
+        page.click("#next")
+        page.wait_for_load_state("load")
+        visited.append(page.text_content("#figid"))
+    assert visited == expected
+    page.click("#previous")
+    page.wait_for_load_state("load")
+    assert page.text_content("#figid") == expected[-2]
+    assert tab.errors == []
+
+
+def test_index_lists_figures_and_search_filters(browser, site, tab):
+    networks = [network_of(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS]
+    page = tab.open(site / "index.html")
+    assert page.locator("#figures tbody tr").count() == len(FIGIDS)
+    first = page.evaluate("[...document.querySelectorAll('#figures tbody tr')[0].cells].map(c => c.textContent)")
+    attributes = aspect(networks[0], "networkAttributes")[0]
+    assert first[:4] == [FIGIDS[0], attributes["name"], joined(attributes["organism"]),
+                         str(len(aspect(networks[0], "nodes")))]
+
+    for query in ("homo sapiens", "PMC1", "zzz-no-such-figure"):
+        words = query.lower().split()
+        expected = sum(
+            all(w in f"{figid} {aspect(cx2, 'networkAttributes')[0]['name']} "
+                     f"{joined(aspect(cx2, 'networkAttributes')[0].get('organism', ''))}".lower() for w in words)
+            for figid, cx2 in zip(FIGIDS, networks))
+        page.fill("#search", query)
+        assert page.locator("#figures tbody tr").count() == expected, query
+    page.fill("#search", "")
+    ndex_links = page.eval_on_selector_all("#figures tbody a[href^='https://www.ndexbio.org/']", "as => as.length")
+    assert ndex_links == sum(read_record(SAMPLE_DB / "_figures" / f"{f}.md").ndex is not None for f in FIGIDS)
+    assert tab.errors == []
+
+
+def test_record_text_with_markup_renders_as_text(browser, sample_db, tmp_path, tab):
+    record = sample_db / "_figures" / f"{FIGIDS[1]}.md"
+    text = record.read_text()
+    quoted = "'" + MARKUP.replace("'", "''") + "'"
+    text = re.sub(r"^figtitle: .*?(?=^organisms:)", f"figtitle: {quoted}\n", text, count=1, flags=re.S | re.M)
+    text = re.sub(r"^caption: .*?(?=^papertitle:)", f"caption: {quoted}\n", text, count=1, flags=re.S | re.M)
+    record.write_text(text)
+    assert read_record(record).fields["caption"] == MARKUP
+
+    outdir = tmp_path / "out"
+    write_preview([record], outdir)
+    page = tab.open(outdir / page_filename(FIGIDS[1]))
+    assert page.evaluate("window.__pwned") is None
+    assert page.text_content("#title") == MARKUP
+    description = page.text_content("#attributes td.html")
+    assert "<script>window.__pwned = 1</script>" in description and '"double"' in description
+    assert page.evaluate("document.querySelectorAll('#attributes script, #attributes img').length") == 0
+    page = tab.open(outdir / "index.html")
+    assert page.evaluate("window.__pwned") is None
+    assert page.text_content("#figures tbody td:nth-child(2)") == MARKUP
+    assert tab.errors == []
+
+
+def test_pages_without_cytoscape_say_how_to_get_it(browser, tmp_path, monkeypatch, capsys, tab):
+    monkeypatch.setattr(preview, "_REPOSITORY", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(preview.CYTOSCAPE_JS_ENV, raising=False)
+    figures = [str(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS[:2]]
+    assert main(["preview", *figures, "-o", str(tmp_path / "out")]) == 0
+    stderr = capsys.readouterr().err
+    assert stderr.count("cytoscape.js not found") == 1 and "npm ci" in stderr
+    assert not (tmp_path / "out" / "assets" / "cytoscape.min.js").exists()
+    page = tab.open(tmp_path / "out" / page_filename(FIGIDS[0]))
+    assert page.is_visible("#network-missing") and "npm ci" in page.text_content("#network-missing")
+    assert page.is_visible("#figure-image") and page.is_visible("#attributes")
+    assert page.evaluate("typeof window.cy") == "undefined"
+    assert tab.errors == []
+
+
+def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsys):
+    figures = sample_db / "_figures"
+    (figures / "PMC1__no-front-matter.md").write_text("hello\n")
+    (figures / "PMC2__broken-yaml.md").write_text("---\nfigid: [unclosed\n---\n")
+    good = len(list(iter_record_paths([figures]))) - 2
+    outdir = tmp_path / "out"
+    assert main(["preview", str(figures), "-o", str(outdir)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    problems = [line for line in lines if "PMC1__no-front-matter.md" in line or "PMC2__broken-yaml.md" in line]
+    assert len(problems) == 2 and all(line.startswith("pfocr-ndex: ") for line in problems)
+    assert lines[-1] == f"preview: {good} figure page(s) written, 2 failed: {outdir / 'index.html'}"
+    pages = sorted(p.name for p in outdir.glob("*.html") if p.name != "index.html")
+    assert len(pages) == good and not any(name.startswith(("PMC1__", "PMC2__")) for name in pages)
+    assert not list(outdir.rglob("*.tmp"))
+    rows = json.loads(re.search(r'id="figure-data"[^>]*>(.*?)</script>', (outdir / "index.html").read_text(),
+                                re.S).group(1))
+    assert sorted(row[0] for row in rows) == pages
+    # The previous/next chain skips the bad records.
+    for before, after in zip(rows, rows[1:]):
+        assert f'href="{after[0]}"' in (outdir / before[0]).read_text()
+
+
+def test_cli_usage_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["preview", str(SAMPLE_DB / "_figures")])
+    assert exit_info.value.code == 2
+    capsys.readouterr()
+    assert main(["preview", str(SAMPLE_DB / "_figures"), "-o", str(tmp_path), "--cytoscape-js",
+                 str(tmp_path / "nope.js")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"pfocr-ndex: {tmp_path / 'nope.js'}: cytoscape.js not found (pass the path of cytoscape.min.js)"]
+
+
+def test_style_option_changes_the_colours(tmp_path):
+    template = json.loads(STYLE_TEMPLATE.read_text())
+    template["default"]["node"]["NODE_BACKGROUND_COLOR"] = "#ABCDEF"
+    del template["nodeMapping"]["NODE_BACKGROUND_COLOR"]
+    style_file = tmp_path / "style.json"
+    style_file.write_text(json.dumps(template))
+    outdir = tmp_path / "out"
+    assert main(["preview", str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"), "-o", str(outdir),
+                 "--style", str(style_file)]) == 0
+    page = (outdir / page_filename(FIGIDS[0])).read_text()
+    view = json.loads(re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1))
+    assert rule(view["style"], "node")["background-color"] == "#ABCDEF"
+    assert not any(r["selector"].startswith("node[type") and "background-color" in r["style"] for r in view["style"])
+    assert "</" not in re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1)
