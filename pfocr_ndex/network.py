@@ -41,13 +41,13 @@ NCBI = "https://www.ncbi.nlm.nih.gov"
 PFOCR_SITE = "https://pfocr.wikipathways.org"
 IMAGE_ANNOTATION = "org.cytoscape.view.presentation.annotations.ImageAnnotation"
 # Entity types in the order their groups are laid out (others follow, alphabetically).
-TYPE_ORDER = ("gene", "miRNA", "chemical", "disease", "keyword")
+TYPE_ORDER = ("gene", "gene family", "miRNA", "chemical", "disease", "keyword")
 NODE_ATTRIBUTE_TYPES = {
-    "name": "string", "represents": "string", "type": "string", "organism": "string",
+    "name": "string", "represents": "string", "type": "string", "organism": "string", "taxon": "string",
     "words": "list_of_string", "sources": "list_of_string", "xrefs": "list_of_string",
 }
 EDITOR_PROPERTIES = {"nodeSizeLocked": False, "arrowColorMatchesEdge": False, "nodeCustomGraphicsSizeSync": True}
-GRID_ASPECT = 4 / 3       # width : height of the node grid
+GRID_ASPECT = 3 / 2       # width : height of the node grid (most figures are landscape)
 CELL_GAP_X, CELL_GAP_Y = 24.0, 18.0
 IMAGE_MARGIN = 40.0       # the figure extends this far beyond the grid on the left/right
 IMAGE_OPACITY = 0.6
@@ -336,28 +336,30 @@ def _layout(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[t
     overall width chosen so the grid is about GRID_ASPECT wide.
     """
     widths, node_height, node_width, font, label_max = _node_metrics(style)
-    row_height = node_height + CELL_GAP_Y
+    # Whole-pixel cells keep every centre a multiple of 0.5: exact floats, short JSON.
+    row_height = math.ceil(node_height + CELL_GAP_Y)
+    group_gap = row_height // 2
     cells = []
     for entity_type, entities in groups:
         longest = max(len(e.name) for e in entities) * font * CHAR_WIDTH
-        cells.append(max(widths.get(entity_type, node_width), min(longest, label_max)) + CELL_GAP_X)
+        cells.append(math.ceil(max(widths.get(entity_type, node_width), min(longest, label_max)) + CELL_GAP_X))
     area = sum(len(entities) * cell for (_, entities), cell in zip(groups, cells)) * row_height
-    target_width = max(math.sqrt(area * GRID_ASPECT), max(cells, default=0.0))
+    target_width = max(math.sqrt(area * GRID_ASPECT), max(cells, default=0))
     blocks = []
     for (_, entities), cell in zip(groups, cells):
         columns = max(1, min(len(entities), int(target_width // cell)))
         blocks.append((columns, cell, len(entities)))
-    grid_width = max((columns * cell for columns, cell, _ in blocks), default=0.0)
+    grid_width = max((columns * cell for columns, cell, _ in blocks), default=0)
     positions: list[tuple[float, float]] = []
-    top = 0.0
+    top = 0
     for columns, cell, count in blocks:
-        left = (grid_width - columns * cell) / 2
-        for index in range(count):
-            row, column = divmod(index, columns)
-            positions.append((round(left + (column + 0.5) * cell, 1), round(top + (row + 0.5) * row_height, 1)))
-        top += math.ceil(count / columns) * row_height + row_height / 2
-    grid_height = max(top - row_height / 2, 0.0)
-    return positions, grid_width, grid_height
+        left = (grid_width - columns * cell) / 2 + cell / 2
+        centre = top + row_height / 2
+        positions += [(left + column * cell, centre + row * row_height)
+                      for row, column in map(divmod, range(count), [columns] * count)]
+        top += -(-count // columns) * row_height + group_gap
+    grid_height = max(top - group_gap, 0)
+    return positions, float(grid_width), float(grid_height)
 
 
 def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
@@ -397,6 +399,8 @@ def _node(node_id: int, entity: Entity, position: tuple[float, float]) -> dict:
     values["type"] = entity.type
     if entity.organism:
         values["organism"] = entity.organism
+    if entity.taxon:
+        values["taxon"] = entity.taxon
     if entity.words:
         values["words"] = list(entity.words)
     if entity.sources:

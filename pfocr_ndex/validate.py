@@ -89,6 +89,27 @@ def _fits(dtype: str, value: object) -> bool:
     return all(check(item) for item in value)
 
 
+_NUMBER = (int, float)
+_ONLY_STR = {str}
+
+
+def _node_values_fit(values: object, types: dict[str, str], aliased: set[str]) -> bool:
+    """Fast check of a valid element's ``v`` (the common case); False sends it to the wording path."""
+    if type(values) is not dict or "id" in values:
+        return False
+    for attr, value in values.items():
+        dtype = types.get(attr)
+        if dtype == "string":
+            if type(value) is not str:
+                return False
+        elif dtype == "list_of_string":
+            if type(value) is not list or not value or {*map(type, value)} != _ONLY_STR:
+                return False
+        elif dtype is None or not _fits(dtype, value):
+            return False
+    return not aliased or aliased.isdisjoint(values)
+
+
 class _Declarations:
     """The declared attributes of one aspect, with aliases resolved."""
 
@@ -315,15 +336,14 @@ class _Checker:
                 self.add(f"Duplicate Id {node_id} found in aspect nodes.")
             node_ids.add(node_id)
             values = node.get("v")
-            # Fast path for the common valid node; the slow path finds and words the problems.
-            if values is not None and (
-                    type(values) is not dict or "id" in values
-                    or not all(k in types and _fits(types[k], v) for k, v in values.items())
-                    or (aliased and not aliased.isdisjoint(values))):
+            if values is not None and not _node_values_fit(values, types, aliased):
                 if type(values) is dict and "id" in values:
                     self.add(f"node {node_id}: 'id' is not allowed as a node attribute.")
                 self.attribute_problems("nodes", f"node {node_id}", values)
-            self.check_coordinates(node, node_id)
+            x = node.get("x")
+            if not (self.has_layout and type(x) in _NUMBER and x - x == 0 and type(node.get("y")) in _NUMBER
+                    and node["y"] - node["y"] == 0 and node.get("z") is None):
+                self.check_coordinates(node, node_id)
 
     def check_coordinates(self, node: dict, node_id: int) -> None:
         x, y, z = node.get("x"), node.get("y"), node.get("z")
