@@ -473,12 +473,17 @@ class CytoscapeSession:
         return int(self._call(p4c.import_network_from_ndex, uuid, username=self.ndex_username,
                               password=self._ndex_password, ndex_url=self.ndex_server, ndex_version="v2"))
 
-    def ensure_style(self) -> str:
-        """Create the PFOCR style in Cytoscape unless a style of that name is there; return its name."""
+    def ensure_style(self, style_names: Iterable[str] | None = None) -> str:
+        """Create the PFOCR style in Cytoscape unless a style of that name is there; return its name.
+
+        ``style_names``: the styles Cytoscape has, when the caller just asked for them.
+        """
         if self._style_name is not None:
             return self._style_name
         p4c = _py4cytoscape()
-        if STYLE_NAME not in self._call(p4c.get_visual_style_names):
+        if style_names is None:
+            style_names = self._call(p4c.get_visual_style_names)
+        if STYLE_NAME not in style_names:
             if self._style is None:
                 from .network import load_style
                 self._style = load_style()
@@ -492,19 +497,28 @@ class CytoscapeSession:
         self._style_name = STYLE_NAME
         return STYLE_NAME
 
-    def _apply_style(self, suid: int) -> None:
+    def _apply_style(self, suid: int, styles_before: set[str]) -> None:
         p4c = _py4cytoscape()
-        name = self.ensure_style()
+        name = self.ensure_style(styles_before)
         for attempt in range(1, _STYLE_APPLY_TRIES + 1):
             try:
                 self._call(p4c.set_visual_style, name, network=suid)
-                return
+                break
             except CytoscapeUnavailable:
                 raise
             except CytoscapeError as err:
                 if attempt == _STYLE_APPLY_TRIES or not any(m in err.message for m in _RETRYABLE_APPLY_ERRORS):
                     raise
                 time.sleep(0.5 * attempt)
+        # The importers create a style per network (named after it, "-1" on a clash); unused now, so drop them
+        # rather than pile up one per figure.
+        for leftover in set(self._call(p4c.get_visual_style_names)) - styles_before - {name}:
+            try:
+                self._call(p4c.delete_visual_style, leftover)
+            except CytoscapeUnavailable:
+                raise
+            except CytoscapeError as err:
+                _LOG.debug("could not delete the import style %r: %s", leftover, err)
 
     def _network_image(self, suid: int) -> str | None:
         p4c = _py4cytoscape()
@@ -546,8 +560,9 @@ class CytoscapeSession:
         self.connect()
         p4c = _py4cytoscape()
         try:
+            styles_before = set(self._call(p4c.get_visual_style_names))
             suid = self._import_ndex(target.text) if target.kind == "ndex" else self._import_cx2(cx2, title)
-            self._apply_style(suid)
+            self._apply_style(suid, styles_before)
             self._ensure_figure_image(suid, image_url)
             self._call(p4c.fit_content, network=suid)
         except CytoscapeUnavailable:

@@ -222,6 +222,12 @@ class CyRestStandIn:
                 title = f"{body.get('title')}_{n}"
             self.styles[title] = dict(body, title=title)
             return 201, {"title": title}
+        if method == "DELETE" and len(parts) == 2 and parts[0] == "styles":
+            if parts[1] not in self.styles:
+                return 404, _envelope(404, f"Visual Style does not exist: {parts[1]}",
+                                      "urn:cytoscape:ci:cyrest-core:v1:styles:errors:1")
+            del self.styles[parts[1]]
+            return 204, None
         if method == "PUT" and len(parts) == 3 and parts[0] == "styles" and parts[2] == "dependencies":
             if parts[1] not in self.styles:
                 return 404, _envelope(404, f"Visual Style does not exist: {parts[1]}",

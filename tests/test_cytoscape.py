@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from cyrest_standin import IMAGE_ANNOTATION, CyRestStandIn
+from cyrest_standin import BUILT_IN_STYLES, IMAGE_ANNOTATION, CyRestStandIn
 
 from pfocr_ndex.cytoscape import (CytoscapeError, CytoscapeSession, CytoscapeUnavailable, desktop_style,
                                   resolve_target)
@@ -91,7 +91,9 @@ def test_two_figures_open_into_one_collection_with_one_style(cytoscape):
         assert cytoscape.calls.index(call) < cytoscape.calls.index(applied[0])
 
     assert len(cytoscape.calls_to("POST", "/v1/styles")) == 1
-    assert [name for name in cytoscape.styles if name.startswith("PFOCR")] == ["PFOCR"]
+    # The styles the CX2 importer made per network are gone: only the built-in ones and PFOCR are left.
+    assert sorted(cytoscape.styles) == sorted(BUILT_IN_STYLES + ["PFOCR"])
+    assert len([c for c in cytoscape.calls if c.method == "DELETE" and c.path.startswith("/v1/styles/")]) == 2
     assert cytoscape.calls_to("POST", "/v1/commands/annotation/add image") == []
     # Local mode although the port is not 1234: no FileTransfer sandbox, and the first request is the check.
     assert not any("filetransfer" in call.path for call in cytoscape.calls)
@@ -236,6 +238,7 @@ def test_ndex_import_sends_server_and_uuid_and_leaves_no_password_behind(cytosca
                                           "username": "alice", "password": secret}]
     network = cytoscape.network_named("A published figure")
     assert network.style == "PFOCR"
+    assert sorted(cytoscape.styles) == sorted(BUILT_IN_STYLES + ["PFOCR"])
     added = cytoscape.calls_to("POST", "/v1/commands/annotation/add image")
     assert [(c.body["url"], c.body["canvas"]) for c in added] == [("https://" + image, "background")]
     assert {"view": f"SUID:{network.view_suid}"} in [c.body for c in
