@@ -203,7 +203,7 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         password = shown_password = secrets.token_urlsafe(12)  # a throwaway local account: shown once
     try:
         sandbox = NdexSandbox(data_dir=args.data, port=args.port, users={user: password},
-                              load_delay=args.load_delay)
+                              load_delay=args.load_delay, record_limit=10_000)
     except OSError as err:
         raise PfocrError(f"cannot start the sandbox on 127.0.0.1:{args.port}: {err.strerror or err}",
                          args.data) from None

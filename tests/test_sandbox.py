@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import io
+import json
 import os
 import signal
 import subprocess
@@ -148,7 +150,7 @@ def test_update_while_locked_is_a_concurrent_modification_500(slow_sandbox):
     client = client_for(slow_sandbox)
     network_id = uuid_of(client.save_new_cx2_network(make_cx2()))
     with pytest.raises(NDExError) as caught:
-        client.update_cx2_network(__import__("io").BytesIO(b"[]"), network_id)
+        client.update_cx2_network(io.BytesIO(b"[]"), network_id)
     response = http_response(caught.value)
     assert response.status_code == 500
     assert response.headers["Content-Type"] == "application/json"
@@ -158,9 +160,6 @@ def test_update_while_locked_is_a_concurrent_modification_500(slow_sandbox):
 
 
 def test_update_replaces_the_network_and_checks_ownership_and_read_only(sandbox):
-    import io
-    import json
-
     client = client_for(sandbox)
     network_id = uuid_of(client.save_new_cx2_network(make_cx2()))
     wait_completed(client, network_id)
@@ -263,6 +262,10 @@ def test_properties_reject_reserved_names_and_replace_the_rest(sandbox):
     assert client.set_network_properties(network_id, new) == 1
     assert client.get_network_summary(network_id)["properties"] == [
         {"predicateString": "rights", "dataType": "string", "value": "CC0"}]
+    stored = sandbox.network_cx2(network_id)  # the networkAttributes aspect is rebuilt from the summary
+    assert [a["networkAttributes"] for a in stored if "networkAttributes" in a] == [
+        [{"name": "Example pathway figure", "description": "<p>Caption</p>", "rights": "CC0"}]]
+    assert validate_cx2(stored) == []
 
 
 def test_status_fault_answers_like_a_proxy_and_performs_nothing(sandbox):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -43,6 +44,7 @@ class NdexSandbox:
         before its loading task validates it.
     max_set_size : items a folder (network set) may hold; ndex-rest documents 100,000.
     disk_quota : bytes of CX2 per account before creates/updates answer 403.
+    record_limit : keep only the last this many :attr:`requests` (``None``: all; for long runs).
 
     Attributes
     ----------
@@ -54,14 +56,15 @@ class NdexSandbox:
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, port: int = 0, *,
                  users: dict[str, str] | None = None, load_delay: float = 0.2,
-                 max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA) -> None:
+                 max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA,
+                 record_limit: int | None = None) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="ndex-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir.name if self._tempdir else data_dir)  # type: ignore[arg-type]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.load_delay = float(load_delay)
         self.latency = 0.0
         self.faults = FaultPlan()
-        self._records: list[RequestRecord] = []
+        self._records: deque[RequestRecord] = deque(maxlen=record_limit)
         self._records_lock = threading.Lock()
         self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size,
                                    disk_quota=disk_quota)
@@ -134,7 +137,7 @@ class NdexSandbox:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Every request served so far, in order (a copy)."""
+        """Every request served so far (the last ``record_limit``), in order; a copy."""
         with self._records_lock:
             return list(self._records)
 

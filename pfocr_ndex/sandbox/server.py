@@ -404,7 +404,8 @@ class _Handler(BaseHTTPRequestHandler):
         resolved = api.resolve(method, path)
         if resolved is None:
             return error_reply(ApiError.not_found(f"RESTEASY003210: Could not find resource for full path: "
-                                                  f"{self.server.sandbox.url}{path}"))
+                                                  f"{self.server.sandbox.url}{path} (not served by the "
+                                                  f"NDEx sandbox)"))
         handler, match = resolved
         try:
             user_id = self._authenticate()

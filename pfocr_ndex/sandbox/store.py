@@ -196,6 +196,45 @@ def _summarize_cx2(cx2: Any) -> dict[str, Any]:
     }
 
 
+def _typed_value(value: Any, data_type: str) -> Any:
+    """A property value (text, as ndex2 sends them) as the JSON value its CX2 ``dataType`` needs."""
+    if data_type.startswith("list_of_"):
+        items = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ValueError(f"Value {value} is not a list.")
+        return [_typed_value(item, data_type[len("list_of_"):]) for item in items]
+    if not isinstance(value, str):
+        return value
+    if data_type in ("integer", "long"):
+        return int(value)
+    if data_type == "double":
+        return float(value)
+    if data_type == "boolean":
+        return value.lower() == "true"
+    return value
+
+
+def _replace_network_attributes(cx2: list[Any], row: sqlite3.Row, properties: list[dict[str, Any]]) -> list[Any]:
+    """``updateNetworkAttributesAspect``: the CX2 with its network attributes rebuilt from the
+    summary's name/description/version and ``properties``."""
+    attributes: dict[str, Any] = {key: row[key] for key in RESERVED_ATTRIBUTES if row[key] is not None}
+    declared: dict[str, Any] = {key: {"d": "string"} for key in attributes}
+    for prop in properties:
+        attributes[prop["predicateString"]] = _typed_value(prop["value"], prop["dataType"])
+        declared[prop["predicateString"]] = {"d": prop["dataType"]}
+    aspects = [f for f in cx2 if not (isinstance(f, dict) and "networkAttributes" in f)]
+    keys = [next(iter(f), None) if isinstance(f, dict) else None for f in aspects]
+    if "attributeDeclarations" in keys:
+        index = keys.index("attributeDeclarations")
+        old = aspects[index]["attributeDeclarations"]
+        aspects[index] = {"attributeDeclarations": [{**(old[0] if old else {}), "networkAttributes": declared}]}
+    else:  # declarations come right after CXVersion and metaData
+        index = 2 if "metaData" in keys[:2] else 1
+        aspects.insert(index, {"attributeDeclarations": [{"networkAttributes": declared}]})
+    aspects.insert(index + 1, {"networkAttributes": [attributes]})
+    return aspects
+
+
 def load_cx2(data: bytes) -> dict[str, Any]:
     """Run the loading task's checks on uploaded CX2 bytes: its summary fields, or ``_LoadFailure``."""
     try:
@@ -505,8 +544,12 @@ class SandboxStore:
                         "value": p.get("value") if isinstance(p.get("value"), str)
                         else json.dumps(p.get("value"), separators=(",", ":"))}
                        for p in properties]
-            self._db.execute("UPDATE networks SET properties = ?, modification_time = ? WHERE uuid = ?",
-                             (json.dumps(cleaned), now_ms(), network_id))
+            try:
+                cx2 = _replace_network_attributes(orjson.loads(row["cx2"]), row, cleaned)
+            except (ValueError, TypeError, orjson.JSONDecodeError) as err:
+                raise ApiError.server(str(err)) from None
+            self._db.execute("UPDATE networks SET properties = ?, cx2 = ?, modification_time = ? WHERE uuid = ?",
+                             (json.dumps(cleaned), orjson.dumps(cx2), now_ms(), network_id))
             return len(cleaned)
 
     def user_network_summaries(self, owner_id: str, caller_id: str | None, offset: int,
