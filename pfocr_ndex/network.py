@@ -11,6 +11,23 @@ The document is written directly (not through ndex2's ``CX2Network``, which stri
 untyped attributes and drops declarations) with every attribute declared and typed.
 Nodes sit on a grid grouped by entity type; the figure image is a Cytoscape background
 annotation behind the grid (``__Annotations``), and ``__NetworkImage`` for NDEx/IQuery.
+
+Node attributes: ``name``, ``represents`` (CURIE), ``type`` (gene, gene family, miRNA, chemical,
+disease, keyword), ``organism``, ``taxon``, ``words`` (OCR words), ``sources`` (match sources),
+``xrefs``; each only when it has a value.
+
+Network attributes (each only when the record has the value): ``name`` (title, ≤500 chars),
+``description`` (``<p>caption</p>`` + the figure image, as the 2020 networks), ``reference``
+(reftext, bold paper title, DOI or PMC link), ``organism`` (string: the paper's organisms, else
+the matched ones), ``labels`` (figid, pmcid + template labels), ``figid``, ``pfocrId``
+(``<figid>.jpg``, as the 2020 networks and ``ndex_map.tsv`` expect), ``pmcId``, ``figureLink``,
+``figureNumber``, ``figureTitle``, ``figureType``, ``paperLink``, ``paperTitle``,
+``publicationYear`` (integer), ``doi``, ``journal``, ``publisher``, ``keywords`` (list),
+``pathwayScore``, ``disease`` (HTML links, as the 2020 networks), ``wpid``, ``wikipathwaysLink``,
+``nodeSource`` (where the nodes came from: tables, record lists or schema-jsonld keywords),
+``prov:wasDerivedFrom`` (figure page link), ``__NetworkImage``, ``__Annotations``; then the
+constants of ``templates/pfocr-network.json`` (``version``, ``networkType``, ``rights``,
+``methods``, ``prov:wasGeneratedBy``, ``__iconurl``, ``@context``, …).
 """
 
 from __future__ import annotations
@@ -264,7 +281,6 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "description": "\n".join(description) or None,
         "reference": " ".join(reference) or None,
         "organism": ", ".join(organisms) or None,
-        **{k: v for k, v in constants.items() if k != "labels"},
         "labels": labels,
         "figid": figid,
         "pfocrId": f"{figid}.jpg",     # what the 2020 NDEx networks used; ndex_map.tsv strips ".jpg"
@@ -280,7 +296,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "journal": _text(fields, "journal_title"),
         "publisher": _text(fields, "publisher_name"),
         "keywords": keywords or None,
-        "pathwayScore": float(score) if isinstance(score, (int, float)) and math.isfinite(score) else None,
+        "pathwayScore": float(score) if type(score) in (int, float) and math.isfinite(score) else None,
         "disease": ", ".join(
             _link(f"https://bioregistry.io/{e.represents}", e.name) if e.represents else html.escape(e.name)
             for e in diseases) or None,
@@ -291,7 +307,10 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "__NetworkImage": image_url,
         "__Annotations": [annotation] if annotation else None,
     }
-    return {k: v for k, v in attributes.items() if v is not None}
+    attributes = {k: v for k, v in attributes.items() if v is not None}
+    for key, value in constants.items():    # the figure's own values win over the template's
+        attributes.setdefault(key, value)
+    return attributes
 
 
 # --- nodes and layout ---------------------------------------------------------------------
@@ -387,8 +406,7 @@ def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
         "edgeThickness": "0.0",
         "edgeOpacity": "100.0",
     }
-    # The parser splits on "|" then "="; a value holding either would be dropped silently.
-    assert not any("|" in v or "=" in v for v in pairs.values()), pairs
+    # Cytoscape splits on "|" then "=": no value may hold either (the URL is quoted for that).
     return "|".join(f"{k}={v}" for k, v in pairs.items())
 
 

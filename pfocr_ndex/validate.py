@@ -17,10 +17,10 @@ import orjson
 
 __all__ = ["validate_cx2", "validate_style", "DATA_TYPES"]
 
-# Core aspects in the order the CX2 specification requires; opaque aspects go between
-# visualEditorProperties and status.
+# Core aspects in the order the CX2 specification requires. Opaque aspects (cyHiddenAttributes,
+# cyTableColumn, …) are not checked for position: Cytoscape writes them in various places and
+# NDEx keeps them as sent.
 CORE_ORDER = {
-    "metaData": 0,
     "attributeDeclarations": 1,
     "networkAttributes": 2,
     "nodes": 3,
@@ -190,15 +190,15 @@ class _Checker:
             if metadata_blocks == 2:
                 self.add(f"Only status aspect is allowed after post metadata section, found '{name}'.")
                 continue
-            rank = CORE_ORDER.get(name, 9)
+            self.counts[name] = self.counts.get(name, 0) + len(elements)
+            rank = CORE_ORDER.get(name)
+            if rank is None:
+                continue    # an opaque aspect: kept as sent, wherever it is
             if rank < last_rank:
                 self.add(f"Aspect '{name}' must come before '{last_name}'.")
             elif rank > last_rank:
                 last_rank, last_name = rank, name
-            self.counts[name] = self.counts.get(name, 0) + len(elements)
-            handler = getattr(self, "check_" + name, None) if name in CORE_ORDER else None
-            if handler is not None:
-                handler(elements)
+            getattr(self, "check_" + name)(elements)
         if status_at is None:
             self.add("CX document ends without a 'status' aspect defined.")
         self.check_counts()

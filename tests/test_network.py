@@ -326,9 +326,12 @@ def test_network_attribute_template(tmp_path):
     assert isinstance(defaults["@context"], str) and json.loads(defaults["@context"])
     path = tmp_path / "attrs.json"
     path.write_text(json.dumps({**json.loads((Path(__file__).parent.parent / "templates" / "pfocr-network.json")
-                                             .read_text()), "version": "2026-01", "labels": ["PFOCR", "test"]}))
+                                             .read_text()), "version": "2026-01", "labels": ["PFOCR", "test"],
+                                "name": "not the figure's", "author": "A curator"}))
     attrs = attributes(build_network(make_record(), network_attributes=load_network_attributes(path)))
     assert attrs["version"] == "2026-01"
+    assert attrs["author"] == "A curator"
+    assert attrs["name"] == "Title of the figure"            # the figure's own values win
     assert attrs["labels"] == ["PMC1234567__fig1", "PMC1234567", "PFOCR", "test"]
 
 

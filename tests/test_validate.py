@@ -96,6 +96,12 @@ def test_json_text_and_bytes_are_accepted():
     assert validate_cx2(b"[{") [0].startswith("Not valid JSON")
 
 
+def test_opaque_aspects_may_sit_anywhere_before_status():
+    doc = copy.deepcopy(DOC_FULL)
+    doc.insert(index_of(doc, "nodes"), {"cyTableColumn": [{"applies_to": "node_table", "n": "name"}]})
+    assert validate_cx2(doc) == []
+
+
 def test_edge_less_network_without_edges_aspect_passes():
     doc = copy.deepcopy(DOC_EXAMPLE)
     aspect(doc, "metaData").append({"name": "edges", "elementCount": 0})
