@@ -460,7 +460,8 @@ class CytoscapeSession:
     def _import_cx2(self, cx2: list[dict], title: str) -> int:
         p4c = _py4cytoscape()
         reply = self._call(p4c.commands.cyrest_post, "networks",
-                           parameters={"format": "cx2", "title": title, "collection": self.collection}, body=cx2)
+                           parameters={"format": "cx2", "title": title, "collection": self.collection},
+                           body=_without_style(cx2))
         suid = reply.get("networkSUID") if isinstance(reply, dict) else None
         if isinstance(suid, list):
             suid = suid[0] if suid else None
@@ -510,8 +511,9 @@ class CytoscapeSession:
                 if attempt == _STYLE_APPLY_TRIES or not any(m in err.message for m in _RETRYABLE_APPLY_ERRORS):
                     raise
                 time.sleep(0.5 * attempt)
-        # The importers create a style per network (named after it, "-1" on a clash); unused now, so drop them
-        # rather than pile up one per figure.
+        # The NDEx import (and a CX2 import of bypasses) creates a style per network, named after it ("-1" on
+        # a clash); unused now, so drop it rather than pile up one per figure. A name holding "/" cannot be
+        # addressed in a CyREST path and stays.
         for leftover in set(self._call(p4c.get_visual_style_names)) - styles_before - {name}:
             try:
                 self._call(p4c.delete_visual_style, leftover)
@@ -589,6 +591,26 @@ class CytoscapeSession:
                     raise
                 on_error(str(target.text if isinstance(target, Target) else target), err)
         return suids
+
+
+_STYLE_ASPECTS = frozenset({"visualProperties", "visualEditorProperties"})
+
+
+def _without_style(cx2: list[dict]) -> list[dict]:
+    """The CX2 document without its style aspects (and their ``metaData`` entries).
+
+    With a ``visualProperties`` aspect, Cytoscape's CX2 importer makes one more style per network, named
+    after it; the PFOCR style replaces it anyway. Everything else (attributes, positions) goes in unchanged.
+    """
+    kept = []
+    for aspect in cx2:
+        if isinstance(aspect, dict) and _STYLE_ASPECTS & aspect.keys():
+            continue
+        if isinstance(aspect, dict) and isinstance(aspect.get("metaData"), list):
+            aspect = {"metaData": [m for m in aspect["metaData"]
+                                   if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)]}
+        kept.append(aspect)
+    return kept
 
 
 def _network_attributes(cx2: list[dict]) -> dict:

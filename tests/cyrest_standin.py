@@ -100,7 +100,8 @@ class CyRestStandIn:
 
     # --- behaviour ---
 
-    def _new_network(self, name: str, collection: str | None, attributes: dict, nodes: list[dict]) -> Network:
+    def _new_network(self, name: str, collection: str | None, attributes: dict, nodes: list[dict],
+                     own_style: bool) -> Network:
         suid = next(self._suids)
         network = Network(suid, next(self._suids), name, collection, attributes, nodes)
         # Cytoscape draws the image annotations kept in the __Annotations network attribute.
@@ -109,7 +110,9 @@ class CyRestStandIn:
             if annotation.get("type") == IMAGE_ANNOTATION:
                 network.annotations.append(annotation)
         self.networks[suid] = network
-        # Like the CX2 importer: a style named after the network ("-1" on a clash) is created and assigned.
+        if not own_style:
+            return network
+        # Like the importers given a style: one named after the network ("-1" on a clash) is made and assigned.
         style = name
         for n in itertools.count(1):
             if style not in self.styles:
@@ -130,14 +133,16 @@ class CyRestStandIn:
         if title in self.fail_cx2_titles:
             return 500, _envelope(500, f"Could not create network from CX2: {title}",
                                   "urn:cytoscape:ci:cyrest-core:v1:networks:errors:1")
-        network = self._new_network(title, query.get("collection"), attributes, aspects.get("nodes") or [])
+        own_style = any(aspects.get(k) for k in ("visualProperties", "nodeBypasses", "edgeBypasses"))
+        network = self._new_network(title, query.get("collection"), attributes, aspects.get("nodes") or [],
+                                    own_style)
         return 200, {"networkSUID": network.suid}
 
     def import_ndex(self, body: dict) -> tuple[int, object]:
         known = self.ndex_networks.get(body.get("uuid", ""))
         if known is None or not str(body.get("serverUrl", "")).endswith("/v2"):
             return 500, _envelope(500, "Failed to load network from NDEx.", "urn:cytoscape:ci:ndex:v1:errors:1")
-        network = self._new_network(known["name"], None, known, known.get("nodes", []))
+        network = self._new_network(known["name"], None, known, known.get("nodes", []), own_style=True)
         return 200, {"data": {"suid": network.suid, "uuid": body["uuid"]}, "errors": []}
 
     def _view(self, body: object) -> Network | None:
