@@ -90,7 +90,7 @@ class FigureNetwork:
 
         >>> G = build_network(record).to_networkx()          # doctest: +SKIP
         >>> G.graph["pmcId"], G.nodes[0]["name"], G.nodes[0]["x"]   # doctest: +SKIP
-        ('PMC12170841', 'IL4', 57.0)
+        ('PMC12170841', 'IL4', 52.0)
         """
         import networkx as nx
 
