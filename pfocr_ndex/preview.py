@@ -26,6 +26,8 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import orjson
+from markupsafe import Markup
 
 from .errors import PfocrError
 from .fsutil import atomic_write_bytes, atomic_write_text
@@ -595,10 +597,24 @@ def _template_text(name: str) -> str:
     return files("pfocr_ndex.templates").joinpath(name).read_text(encoding="utf-8")
 
 
+_SCRIPT_UNSAFE = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
+_SCRIPT_UNSAFE_BYTES = re.compile(b"[<>&]")
+
+
+def _script_json(value: Any) -> bytes:
+    """Compact JSON safe inside ``<script type="application/json">``: ``<``, ``>``, ``&`` as ``\\u`` escapes.
+
+    Those characters only occur inside JSON strings, where the escapes mean the same; so no ``</script>``
+    or ``<!--`` in record text can end the script element.
+    """
+    return _SCRIPT_UNSAFE_BYTES.sub(lambda m: _SCRIPT_UNSAFE[m.group()], orjson.dumps(value))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_text), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["sanitize_html"] = lambda text: jinja2.utils.markupsafe.Markup(sanitize_html(text))
+    env.filters["sanitize_html"] = lambda text: Markup(sanitize_html(text))
+    env.filters["script_json"] = lambda value: Markup(_script_json(value).decode())
     return env
 
 
@@ -683,8 +699,8 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
     """Write ``outdir/index.html``, one ``<figid>.html`` per figure record under ``paths``, and ``outdir/assets/``.
 
     Pages are written as the records are read (each page waits only for the next figure, for its "next"
-    link); the index keeps one small row per figure (file, figid, title, organism, node count, NDEx UUID)
-    and is written last. Bad records are passed to ``on_error`` (default: raise) and skipped.
+    link); the index keeps one small row per figure (figid, title, organism, node count, NDEx UUID, and the
+    page file when it is not ``<figid>.html``) as compact JSON, and is written last. Bad records are passed to ``on_error`` (default: raise) and skipped.
     ``style`` is a CX2 ``visualProperties`` dict or a style file (default: the project template).
     When cytoscape.js is not found (see ``find_cytoscape_js``) pages show the figure and attributes and
     say how to get it.
@@ -716,7 +732,7 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
     env = _environment()
     figure_page = env.get_template("preview-figure.html")
     common = {"assets": ASSETS, "has_cytoscape": library is not None}
-    rows: list[list] = []
+    rows: list[bytes] = []  # index rows, kept as compact JSON: ~200 bytes a figure
     pending: dict | None = None
     previous_file: str | None = None
 
@@ -725,7 +741,10 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
         atomic_write_text(outdir / page["file"], html_text, durable=False)
 
     for page in _previewable(paths, style, failed):
-        rows.append([page["file"], page["figid"], page["title"], page["organism"], page["node_count"], page["ndex"]])
+        row = [page["figid"], page["title"], page["organism"], page["node_count"], page["ndex"]]
+        if page["file"] != page["figid"] + ".html":
+            row.append(page["file"])
+        rows.append(_script_json(row))
         if pending is not None:
             flush(pending, page["file"])
             previous_file = pending["file"]
@@ -734,6 +753,8 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
         flush(pending, None)
 
     index = outdir / "index.html"
-    atomic_write_text(index, env.get_template("preview-index.html").render(**common, rows=rows,
-                                                                          ndex_viewer=NDEX_VIEWER_URL), durable=False)
+    rows_json = Markup((b"[" + b",".join(rows) + b"]").decode())
+    index_html = env.get_template("preview-index.html").render(**common, figure_count=len(rows), rows_json=rows_json,
+                                                               ndex_viewer=NDEX_VIEWER_URL)
+    atomic_write_text(index, index_html, durable=False)
     return PreviewResult(pages=len(rows), failed=failures, index=index, cytoscape_js=library)

@@ -3,9 +3,9 @@
   "use strict";
   var LIMIT = 500;
   var script = document.getElementById("figure-data");
-  var rows = JSON.parse(script.textContent);  // [file, figid, title, organism, node count, NDEx UUID]
+  var rows = JSON.parse(script.textContent);  // [figid, title, organism, node count, NDEx UUID, page file?]
   var viewer = script.getAttribute("data-ndex-viewer");
-  var haystacks = rows.map(function (row) { return (row[1] + " " + row[2] + " " + row[3]).toLowerCase(); });
+  var haystacks = rows.map(function (row) { return (row[0] + " " + row[1] + " " + row[2]).toLowerCase(); });
   var search = document.getElementById("search");
   var tbody = document.querySelector("#figures tbody");
   var status = document.getElementById("status");
@@ -34,11 +34,11 @@
       matches++;
       if (matches > LIMIT) continue;
       var row = rows[i], tr = document.createElement("tr");
-      cell(tr, row[1], encodeURI(row[0]));
+      cell(tr, row[0], encodeURI(row.length > 5 ? row[5] : row[0] + ".html"));
+      cell(tr, row[1]);
       cell(tr, row[2]);
-      cell(tr, row[3]);
-      cell(tr, String(row[4]));
-      cell(tr, row[5] ? "NDEx" : "", row[5] ? viewer + encodeURIComponent(row[5]) : null);
+      cell(tr, String(row[3]));
+      cell(tr, row[4] ? "NDEx" : "", row[4] ? viewer + encodeURIComponent(row[4]) : null);
       fragment.appendChild(tr);
     }
     tbody.replaceChildren(fragment);
