@@ -30,5 +30,12 @@ report("read_record", lambda: [read_record(r.path) for r in records], number=5)
 report("build_network", lambda: [build_network(r) for r in records])
 report("validate_cx2", lambda: [validate_cx2(n.cx2) for n in networks])
 report("to_json", lambda: [n.to_json() for n in networks])
-report("build+validate+to_json", lambda: [validate_cx2((n := build_network(r)).cx2) and n.to_json() or n.to_json()
-                                          for r in records])
+
+
+def convert_one(record) -> bytes:
+    network = build_network(record)
+    validate_cx2(network.cx2)
+    return network.to_json()
+
+
+report("build+validate+to_json", lambda: [convert_one(r) for r in records])
