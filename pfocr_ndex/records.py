@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from os import PathLike
 from pathlib import Path
 
@@ -70,6 +71,24 @@ class FigureRecord:
     extra: dict = field(default_factory=dict)
 
 
+def _entity_factory():
+    """A fast ``Entity(...)``: a frozen dataclass's ``__init__`` goes through ``object.__setattr__``
+    field by field, 4x slower than setting the slots directly (it was the costliest step of reading)."""
+    new = object.__new__
+    setters = tuple(Entity.__dict__[f].__set__ for f in Entity.__dataclass_fields__)
+
+    def make(*values: object) -> Entity:
+        entity = new(Entity)
+        for setter, value in zip(setters, values):
+            setter(entity, value)
+        return entity
+
+    return make
+
+
+_make_entity = _entity_factory()
+
+
 # --- record paths -----------------------------------------------------------------------------
 
 def iter_record_paths(paths: Iterable[str | PathLike[str]]) -> Iterator[Path]:
@@ -104,9 +123,8 @@ class _Unsupported(Exception):
 
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-# Characters the fast reader leaves to libyaml: tabs, CR, YAML 1.1 line breaks, BOM, controls.
-_HANDLED_BY_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_KEY = re.compile(r"(?:'([^'\n]*)'|([A-Za-z_][A-Za-z0-9_.-]*)):(?: +|$)")
+# Left to libyaml: tabs, CR, YAML 1.1 line breaks, BOM, control characters, blank lines (they fold to "\n").
+_HANDLED_BY_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\n *\n")
 _PLAIN_START_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]+")
 _SIMPLE_INT = re.compile(r"[-+]?[1-9][0-9]*|0")
@@ -127,147 +145,117 @@ def _resolve_plain(value: str) -> object:
     return value
 
 
-def _indent_of(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+@lru_cache(maxsize=16)
+def _entry_pattern(indent: int) -> re.Pattern[str]:
+    """``key: rest`` at ``indent`` (key plain or single-quoted), then the lines indented deeper."""
+    return re.compile(r" {%d}(?:'([^'\n]*)'|([A-Za-z_][A-Za-z0-9_.-]*)):(?: +(.*))?\n((?: {%d}.*\n)*)"
+                      % (indent, indent + 1))
 
 
-class _FastReader:
-    """Recursive-descent reader for the block subset of YAML that R's yaml package writes."""
+@lru_cache(maxsize=16)
+def _item_pattern(indent: int) -> re.Pattern[str]:
+    """``- rest`` at ``indent``, then the lines indented deeper."""
+    return re.compile(r" {%d}- +(.*)\n((?: {%d}.*\n)*)" % (indent, indent + 1))
 
-    __slots__ = ("lines",)
 
-    def __init__(self, text: str) -> None:
-        if _HANDLED_BY_LIBYAML.search(text):
+def _fast_mapping(text: str, pos: int, end: int, indent: int) -> dict:
+    """The block mapping at ``indent`` spanning ``text[pos:end]``."""
+    entry = _entry_pattern(indent)
+    item_start = " " * indent + "- "
+    result: dict = {}
+    while pos < end:
+        m = entry.match(text, pos, end)
+        if m is None:
             raise _Unsupported
-        lines = text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        for line in lines:
-            if not line.strip(" "):
-                raise _Unsupported  # blank lines fold into newlines: rare, left to libyaml
-        self.lines = lines
-
-    def read(self) -> dict:
-        if not self.lines or _indent_of(self.lines[0]) != 0:
+        quoted_key, key, rest, block = m.groups()
+        if quoted_key is not None:
+            key = quoted_key
+        elif _resolve_plain(key) is not key:
             raise _Unsupported
-        mapping, i = self._mapping(0, 0)
-        if i != len(self.lines):
+        if key in result:
             raise _Unsupported
-        return mapping
+        pos = m.end()
+        if rest:
+            result[key] = _fast_scalar(rest, block)
+        elif block:
+            result[key] = _fast_block(text, m.start(4), pos)
+        elif text.startswith(item_start, pos):  # R writes lists at the key's own indent
+            result[key], pos = _fast_sequence(text, pos, end, indent)
+        else:
+            result[key] = None
+    return result
 
-    def _mapping(self, i: int, indent: int) -> tuple[dict, int]:
-        lines = self.lines
-        result: dict = {}
-        while i < len(lines):
-            line = lines[i]
-            ind = _indent_of(line)
-            if ind < indent:
-                break
-            if ind > indent:
-                raise _Unsupported
-            m = _KEY.match(line, indent)
-            if m is None:
-                raise _Unsupported
-            key = m.group(1)
-            if key is None:
-                key = m.group(2)
-                if _resolve_plain(key) is not key:
-                    raise _Unsupported
-            if key in result:
-                raise _Unsupported
-            rest = line[m.end():]
-            i += 1
-            if not rest:
-                result[key], i = self._block_value(i, indent)
-            else:
-                result[key], i = self._scalar(rest, i, indent)
-        return result, i
 
-    def _block_value(self, i: int, indent: int) -> tuple[object, int]:
-        """The value of ``key:`` with nothing after the colon: a nested block, or null."""
-        lines = self.lines
-        if i < len(lines):
-            line = lines[i]
-            ind = _indent_of(line)
-            is_item = line.startswith("- ", ind) or len(line) == ind + 1 and line[ind] == "-"
-            if is_item and ind >= indent:
-                return self._sequence(i, ind)
-            if ind > indent:
-                return self._mapping(i, ind)
-        return None, i
-
-    def _sequence(self, i: int, indent: int) -> tuple[list, int]:
-        lines = self.lines
-        n = len(lines)
-        item_prefix = " " * indent + "- "
-        deeper = " " * (indent + 1)
-        start = indent + 2
-        items: list = []
-        while i < n:
-            line = lines[i]
-            if not line.startswith(item_prefix):
-                if line.startswith(deeper) or line.startswith("-", indent):
-                    raise _Unsupported
-                break
-            i += 1
-            rest = line[start:]
-            if not rest.strip(" "):
-                raise _Unsupported
-            if i < n and lines[i].startswith(deeper) or rest[:1] in _PLAIN_START_INDICATORS or rest[:1] == " ":
-                item, i = self._scalar(rest.lstrip(" "), i, indent)
-            else:  # the common one-line plain item
-                if ": " in rest or " #" in rest or rest[-1] == ":":
-                    raise _Unsupported
-                item = _resolve_plain(rest.rstrip(" "))
-            items.append(item)
-        return items, i
-
-    def _continuation(self, i: int, indent: int) -> int:
-        """Index after the lines that continue a scalar (those indented deeper than ``indent``)."""
-        lines = self.lines
-        deeper = " " * (indent + 1)
-        while i < len(lines) and lines[i].startswith(deeper):
-            i += 1
-        return i
-
-    def _scalar(self, text: str, i: int, indent: int) -> tuple[object, int]:
-        """A scalar starting with ``text`` on the previous line, continued on following deeper lines."""
-        end = self._continuation(i, indent)
-        if text[0] == "'":
-            return self._single_quoted(text, i, end), end
-        if text[0] in _PLAIN_START_INDICATORS:
+def _fast_block(text: str, pos: int, end: int) -> object:
+    indent = _count_spaces(text, pos)
+    if text.startswith("- ", pos + indent):
+        items, pos = _fast_sequence(text, pos, end, indent)
+        if pos != end:
             raise _Unsupported
-        pieces = [text.rstrip(" ")]
-        for j in range(i, end):
-            piece = self.lines[j].strip(" ")
-            if piece[0] == "#":
-                raise _Unsupported
-            pieces.append(piece)
-        for piece in pieces:
-            if ": " in piece or " #" in piece or piece[-1] == ":":
-                raise _Unsupported
-        return _resolve_plain(" ".join(pieces)), end
+        return items
+    return _fast_mapping(text, pos, end, indent)
 
-    def _single_quoted(self, text: str, i: int, end: int) -> str:
-        lines = self.lines
-        pieces = []
-        body = text[1:]
-        j = i
-        while True:
-            close = _closing_quote(body)
-            if close >= 0:
-                if body[close + 1:].strip(" "):
-                    raise _Unsupported
-                pieces.append(body[:close] if j == i else body[:close].lstrip(" "))
-                break
-            pieces.append(body.rstrip(" ") if j == i else body.strip(" "))
-            if j >= end:
-                raise _Unsupported
-            body = lines[j]
-            j += 1
-        if j != end:
+
+def _count_spaces(text: str, pos: int) -> int:
+    n = pos
+    while text[n] == " ":
+        n += 1
+    return n - pos
+
+
+def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, int]:
+    item = _item_pattern(indent)
+    items = []
+    while True:
+        m = item.match(text, pos, end)
+        if m is None:
+            return items, pos
+        rest, block = m.groups()
+        if not rest:
             raise _Unsupported
-        return " ".join(pieces).replace("''", "'")
+        items.append(_fast_scalar(rest, block))
+        pos = m.end()
+
+
+def _fast_scalar(rest: str, block: str) -> object:
+    """A plain or single-quoted scalar: ``rest`` of its first line, then its continuation ``block``."""
+    if rest[0] == "'":
+        return _fast_single_quoted(rest, block)
+    if rest[0] in _PLAIN_START_INDICATORS:
+        raise _Unsupported
+    if block:
+        lines = block.split("\n")
+        lines[-1] = rest.rstrip(" ")  # block ends with a newline: reuse that empty last slot
+        value = " ".join([lines[-1], *(line.strip(" ") for line in lines[:-1])])
+    else:
+        value = rest.rstrip(" ")
+    # ": " or a final ":" would start a mapping, " #" a comment: the join puts a space before a
+    # continuation line's first character, so checking the joined value covers line starts too.
+    if ": " in value or " #" in value or value[-1] == ":":
+        raise _Unsupported
+    return _resolve_plain(value)
+
+
+def _fast_single_quoted(rest: str, block: str) -> str:
+    body = rest[1:]
+    close = _closing_quote(body)
+    if close >= 0:
+        if block or body[close + 1:].strip(" "):
+            raise _Unsupported
+        return body[:close].replace("''", "'")
+    pieces = [body.rstrip(" ")]
+    lines = block.split("\n")
+    lines.pop()
+    for number, line in enumerate(lines, start=1):
+        line = line.lstrip(" ")
+        close = _closing_quote(line)
+        if close >= 0:
+            if number != len(lines) or line[close + 1:].strip(" "):
+                raise _Unsupported
+            pieces.append(line[:close])
+            return " ".join(pieces).replace("''", "'")
+        pieces.append(line.rstrip(" "))
+    raise _Unsupported
 
 
 def _closing_quote(body: str) -> int:
@@ -280,6 +268,15 @@ def _closing_quote(body: str) -> int:
         pos = q + 2
 
 
+def _fast_load(text: str) -> dict:
+    """Read the R-yaml subset; raise ``_Unsupported`` for anything else."""
+    if not text or _HANDLED_BY_LIBYAML.search(text):
+        raise _Unsupported
+    if text[-1] != "\n":
+        text += "\n"
+    return _fast_mapping(text, 0, len(text), 0)
+
+
 def parse_front_matter(text: str) -> object:
     """Parse YAML front matter exactly as ``yaml.load(text, Loader=yaml.CSafeLoader)`` would.
 
@@ -290,7 +287,7 @@ def parse_front_matter(text: str) -> object:
     {'figid': 'PMC1__f1', 'year': '2019', 'organisms': ['NA']}
     """
     try:
-        return _FastReader(text).read()
+        return _fast_load(text)
     except _Unsupported:
         return yaml.load(text, Loader=_LOADER)
 
@@ -343,11 +340,13 @@ _TABLE_COLUMNS = {
 }
 _TABLE_NA = frozenset(("NA", "NaN", ""))
 _MIRNA = re.compile(r"(?i)(?!.*hg$)mir(?:let)?-?\d+[a-z]*\d*(?:[-.]\d+[a-z]*\d*)*")
-_GENE_ID = re.compile(r"[0-9]+")
 
 
 def _gene_type(symbol: str) -> str:
-    return "miRNA" if _MIRNA.fullmatch(symbol) else "gene"
+    return "miRNA" if symbol[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(symbol) else "gene"
+
+
+_MIR_PREFIXES = frozenset(("MIR", "Mir", "mir", "miR", "MiR"))
 
 
 class _EntityBuilder:
@@ -373,8 +372,8 @@ class _EntityBuilder:
                 self.xrefs[xref] = None
 
     def build(self) -> Entity:
-        return Entity(self.name, self.type, self.represents, tuple(self.words), tuple(self.sources),
-                      self.organism, tuple(self.xrefs), self.taxon)
+        return _make_entity(self.name, self.type, self.represents, tuple(self.words), tuple(self.sources),
+                            self.organism, tuple(self.xrefs), self.taxon)
 
 
 class _Table:
@@ -386,14 +385,18 @@ class _Table:
         self.path, self.kind, self.columns, self.rows = path, kind, columns, rows
 
 
-def _read_table(path: Path, kind: str) -> _Table | None:
-    """Read a per-figure TSV (columns found by header name), or None when it does not exist."""
+def _load_table_bytes(path: str, kind: str) -> bytes | None:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except FileNotFoundError:
         return None
     except OSError as err:
         raise RecordError(f"cannot read {kind} table: {err.strerror}", path) from None
+
+
+def _parse_table(data: bytes, path: Path, kind: str) -> _Table:
+    """Parse a per-figure TSV; its columns are found by header name."""
     lines = _decode(data, path).split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -405,15 +408,13 @@ def _read_table(path: Path, kind: str) -> _Table | None:
         raise RecordError(f"{kind} table lacks column(s) {', '.join(missing)} "
                           f"(header: {' '.join(header)})", path)
     width = len(header)
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        values = line.split("\t")
+    rows = [line.split("\t") for line in lines[1:]]
+    for number, values in enumerate(rows, start=2):
         if len(values) != width:
             raise RecordError(f"{kind} table line {number} has {len(values)} fields, "
                               f"the header has {width}", path)
         if values[-1][-1:] == "\r":
             values[-1] = values[-1][:-1]
-        rows.append(values)
     return _Table(path, kind, {c: header.index(c) for c in _TABLE_COLUMNS[kind]}, rows)
 
 
@@ -421,58 +422,73 @@ def _na(value: str) -> str | None:
     return None if value in _TABLE_NA else value
 
 
-def _table_entities(tables: dict[str, _Table]) -> list[Entity]:
-    builders: dict[object, _EntityBuilder] = {}
-    genes = tables.get("genes")
-    if genes is not None:
-        c = genes.columns
-        i_taxon, i_organism, i_word, i_match = c["organism_id"], c["organism_name"], c["word"], c["match"]
-        i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
-        for row in genes.rows:
-            gene_id = row[i_id]
-            if gene_id in _TABLE_NA:
-                key: object = ("family", row[i_taxon], row[i_match], row[i_word])
-                gene_id = None
-            else:
-                key = gene_id
-            b = builders.get(key)
-            if b is None:
-                if gene_id is None:
-                    b = _EntityBuilder(_na(row[i_match]) or row[i_word], "gene family", None,
-                                       _na(row[i_organism]), _na(row[i_taxon]))
-                else:
-                    if not _GENE_ID.fullmatch(gene_id):
-                        raise RecordError(f"genes table: ncbigene_id {gene_id!r} is not a number", genes.path)
-                    name = _na(row[i_symbol]) or row[i_word]
-                    b = _EntityBuilder(name, _gene_type(name), f"ncbigene:{gene_id}",
-                                       _na(row[i_organism]), _na(row[i_taxon]))
-                builders[key] = b
-            b.add(row[i_word], _na(row[i_source]))
-    for kind, preferred, other in (("chemicals", "chebi", "mesh"), ("diseases", "doid", "mesh")):
-        table = tables.get(kind)
-        if table is None:
+def _gene_entities(table: _Table) -> list[Entity]:
+    """One entity per NCBI Gene id (or per FamPlex family without member), in order of first row."""
+    c = table.columns
+    i_taxon, i_organism, i_word, i_match = c["organism_id"], c["organism_name"], c["word"], c["match"]
+    i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
+    found: dict[object, tuple[list, dict, dict]] = {}
+    for row in table.rows:
+        gene_id = row[i_id]
+        key: object = gene_id if gene_id not in _TABLE_NA else ("family", row[i_taxon], row[i_match], row[i_word])
+        entry = found.get(key)
+        if entry is None:
+            entry = found[key] = (row, {}, {})
+        entry[1][row[i_word]] = None
+        entry[2][row[i_source]] = None
+    entities = []
+    for key, (row, words, sources) in found.items():
+        organism, taxon = _na(row[i_organism]), _na(row[i_taxon])
+        sources.pop("NA", None)
+        if type(key) is tuple:
+            name = _na(row[i_match]) or row[i_word]
+            entities.append(_make_entity(name, "gene family", None, tuple(words), tuple(sources),
+                                         organism, (), taxon))
             continue
-        type_ = kind[:-1]
-        c = table.columns
-        i_first, i_second, i_word, i_name = c[preferred], c[other], c["word"], c["name"]
-        for row in table.rows:
-            first, second, word = _na(row[i_first]), _na(row[i_second]), row[i_word]
-            b = builders.get((type_, first)) if first else None
-            if b is None and second:
-                b = builders.get((type_, second))
-            if b is None and not first and not second:
-                b = builders.get((type_, "word", word))
-            if b is None:
-                b = _EntityBuilder(_na(row[i_name]) or word, type_, first or second)
-                if not first and not second:
-                    builders[(type_, "word", word)] = b
-            elif b.represents is None and (first or second):
-                b.represents = first or second
-            for curie in (first, second):
-                if curie:
-                    builders.setdefault((type_, curie), b)
-            b.add(word, None, first, second)
+        if not (key.isdigit() and key.isascii()):
+            raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
+        name = _na(row[i_symbol]) or row[i_word]
+        entities.append(_make_entity(name, _gene_type(name), "ncbigene:" + key, tuple(words), tuple(sources),
+                                     organism, (), taxon))
+    return entities
+
+
+def _named_entities(table: _Table, preferred: str, other: str) -> list[Entity]:
+    """Chemicals (chebi preferred, else mesh) or diseases (doid preferred, else mesh), one per id.
+
+    Rows sharing either id are one entity; rows without ids are one entity per OCR word.
+    """
+    type_ = table.kind[:-1]
+    c = table.columns
+    i_first, i_second, i_word, i_name = c[preferred], c[other], c["word"], c["name"]
+    builders: dict[object, _EntityBuilder] = {}
+    for row in table.rows:
+        first, second, word = _na(row[i_first]), _na(row[i_second]), row[i_word]
+        b = builders.get(first) if first else None
+        if b is None and second:
+            b = builders.get(second)
+        if b is None and not first and not second:
+            b = builders.get(("word", word))
+        if b is None:
+            b = _EntityBuilder(_na(row[i_name]) or word, type_, first or second)
+            if not first and not second:
+                builders[("word", word)] = b
+        elif b.represents is None and (first or second):
+            b.represents = first or second
+        for curie in (first, second):
+            if curie:
+                builders.setdefault(curie, b)
+        b.add(word, None, first, second)
     return [b.build() for b in dict.fromkeys(builders.values())]
+
+
+def _table_entities(tables: dict[str, _Table]) -> list[Entity]:
+    entities = _gene_entities(tables["genes"]) if "genes" in tables else []
+    if "chemicals" in tables:
+        entities += _named_entities(tables["chemicals"], "chebi", "mesh")
+    if "diseases" in tables:
+        entities += _named_entities(tables["diseases"], "doid", "mesh")
+    return entities
 
 
 def _record_list_entities(fields: dict) -> list[Entity]:
@@ -516,17 +532,20 @@ def _str_or_none(value: object) -> str | None:
 
 # Keywords hold gene symbols first, then chemical words, then disease words (no ids, no labels).
 _SYMBOL_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:()@/_'-]*")
-_CHEMICAL_LIKE = re.compile(
-    r"(?i).*(?:\s|[\[\]+]|ose$|ate$|ine$|ide$|ite$|ol$|one$|ane$|ene$|yl$|acid$|ium$|in$|one$|ase$)")
+_CHEMICAL_MARKS = frozenset(" []+")
+_CHEMICAL_SUFFIXES = ("ose", "ate", "ine", "ide", "ite", "ol", "one", "ane", "ene", "yl", "acid", "ium", "in", "ase")
 
 
 def _keyword_type(word: str, in_gene_part: bool) -> str:
+    """Guess a keyword's type from its look: symbol-like words are genes until the first chemical-like word."""
+    chemical_like = not _CHEMICAL_MARKS.isdisjoint(word) or (
+        len(word) > 4 and not word.isupper() and word.lower().endswith(_CHEMICAL_SUFFIXES)
+        and not any(c.isdigit() for c in word))
+    if chemical_like:
+        return "chemical"
     if in_gene_part and len(word) <= 30 and _SYMBOL_LIKE.fullmatch(word):
-        if _MIRNA.fullmatch(word):
-            return "miRNA"
-        if any(c.isdigit() for c in word) or word.isupper() or not word[1:].islower() or len(word) <= 4:
-            return "gene"
-    return "chemical" if _CHEMICAL_LIKE.match(word) else "keyword"
+        return "miRNA" if word[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(word) else "gene"
+    return "keyword"
 
 
 def _keyword_entities(fields: dict) -> list[Entity]:
@@ -545,9 +564,9 @@ def _keyword_entities(fields: dict) -> list[Entity]:
             continue
         seen.add(word)
         type_ = _keyword_type(word, in_gene_part)
-        in_gene_part = type_ in ("gene", "miRNA")
-        entities.append(Entity(word, type_, None, (word,), (ENTITY_SOURCE_KEYWORDS,),
-                               organism if in_gene_part else None))
+        in_gene_part = in_gene_part and type_ != "chemical"
+        entities.append(_make_entity(word, type_, None, (word,), (ENTITY_SOURCE_KEYWORDS,),
+                                     organism if type_ in ("gene", "miRNA") else None, (), None))
     return entities
 
 
@@ -572,15 +591,38 @@ def _check_figid(figid: str, path: Path) -> None:
         raise RecordError(f"figid {figid!r} does not match the file name {path.name!r}", path)
 
 
-def _find_data_dir(path: Path, figid: str) -> Path | None:
-    folder = path.parent
-    if folder.name == "_figures":
-        data_dir = folder.parent / "_data"
-        if data_dir.is_dir():
-            return data_dir
-    if any((folder / f"{figid}-{kind}.tsv").is_file() for kind in TABLE_KINDS):
+def _find_data_dir(folder: str, figid: str) -> str | None:
+    """``<folder>/../_data`` for a record in ``_figures/``, else ``folder`` if it holds this figure's tables."""
+    data_dir = _database_data_dir(folder)
+    if data_dir is not None:
+        return data_dir
+    if any(os.path.isfile(os.path.join(folder, f"{figid}-{kind}.tsv")) for kind in TABLE_KINDS):
         return folder
     return None
+
+
+@lru_cache(maxsize=64)
+def _database_data_dir(folder: str) -> str | None:
+    if os.path.basename(folder) == "_figures":
+        data_dir = os.path.join(os.path.dirname(folder), "_data")
+        if os.path.isdir(data_dir):
+            return data_dir
+    return None
+
+
+def _without_schema_jsonld(front_matter: str) -> str:
+    """The front matter minus its top-level ``schema-jsonld:`` block (a copy of the caption and table words)."""
+    if front_matter.startswith("schema-jsonld:\n"):
+        start = 0
+    else:
+        start = front_matter.find("\nschema-jsonld:\n") + 1
+        if start == 0:
+            return front_matter
+    end = _NEXT_TOP_LEVEL_LINE.search(front_matter, start)
+    return front_matter[:start] + (front_matter[end.start() + 1:] if end else "")
+
+
+_NEXT_TOP_LEVEL_LINE = re.compile(r"\n[^ ]")
 
 
 def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None = None) -> FigureRecord:
@@ -588,7 +630,8 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
 
     ``data_dir`` is the folder of per-figure tables; by default ``<record folder>/../_data`` for a record
     in ``_figures/``, else the record's own folder if it holds ``<figid>-genes.tsv`` (or chemicals,
-    diseases), else none.
+    diseases), else none. When tables exist, the record's ``schema-jsonld`` block (a copy of the caption
+    and of the table words) is not parsed and is absent from ``fields``.
 
     >>> rec = read_record("tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md")
     >>> rec.entity_source, rec.entities[0].name, rec.entities[0].represents
@@ -596,10 +639,25 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as err:
         raise RecordError(f"cannot read record: {err.strerror}", path) from None
     front_matter = _split_front_matter(_decode(data, path), path)
+
+    # The figid must equal the file stem (checked below), so the tables can be looked up first.
+    stem = path.stem
+    folder = os.fspath(data_dir) if data_dir is not None else _find_data_dir(os.path.dirname(path), stem)
+    table_bytes: dict[str, tuple[Path, bytes]] = {}
+    if folder is not None:
+        for kind in TABLE_KINDS:
+            table_path = os.path.join(folder, f"{stem}-{kind}.tsv")
+            content = _load_table_bytes(table_path, kind)
+            if content is not None:
+                table_bytes[kind] = (Path(table_path), content)
+    if table_bytes:
+        front_matter = _without_schema_jsonld(front_matter)
+
     try:
         raw = parse_front_matter(front_matter)
     except yaml.YAMLError as err:
@@ -615,14 +673,8 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         raise RecordError("missing or empty figid", path)
     _check_figid(figid, path)
 
-    folder = Path(data_dir) if data_dir is not None else _find_data_dir(path, figid)
-    tables: dict[str, _Table] = {}
-    if folder is not None:
-        for kind in TABLE_KINDS:
-            table = _read_table(folder / f"{figid}-{kind}.tsv", kind)
-            if table is not None:
-                tables[kind] = table
-    if tables:
+    if table_bytes:
+        tables = {kind: _parse_table(content, table_path, kind) for kind, (table_path, content) in table_bytes.items()}
         entities, source = _table_entities(tables), ENTITY_SOURCE_TABLES
     elif any(fields.get(kind) for kind in TABLE_KINDS):
         entities, source = _record_list_entities(fields), ENTITY_SOURCE_RECORD_LISTS
@@ -636,6 +688,6 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         entities=tuple(entities),
         entity_source=source,
         ndex=ndex if isinstance(ndex, str) else None,
-        data_dir=folder,
-        extra={"tables": tuple(t.path.name for t in tables.values())},
+        data_dir=None if folder is None else Path(folder),
+        extra={"tables": tuple(table_path.name for table_path, _ in table_bytes.values())},
     )
