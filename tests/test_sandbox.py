@@ -352,3 +352,23 @@ def test_cli_serves_until_interrupted_and_never_prints_the_password(tmp_path):
     assert process.returncode == 0
     assert "pw-not-to-print" not in first_line + out + err
     assert "$SANDBOX_TEST_PW" in first_line + out
+
+
+def test_plain_json_create_folders_and_a_missing_multipart_part(sandbox):
+    auth = ("alice", PASSWORD)
+    plain = requests.post(sandbox.url + "/v3/networks?visibility=UNLISTED", json=make_cx2("plain"), auth=auth,
+                          timeout=5)
+    assert plain.status_code == 201
+    assert plain.headers["Location"] == f"{sandbox.url}/v3/networks/{plain.json()['uuid']}"
+    assert isinstance(plain.json()["modificationTime"], int)
+
+    client = client_for(sandbox)
+    folder_id = client.files.create_folder("PFOCR 2021")
+    network_id = uuid_of(client.save_new_cx2_network(make_cx2("in folder"), folder_id=folder_id))
+    assert client.networks.get_summary(network_id)["folderId"] == folder_id
+    assert [(i["type"], i["uuid"]) for i in client.files.list_folder_items(folder_id)] == [("NETWORK", network_id)]
+
+    no_part = requests.post(sandbox.url + "/v3/networks", files={"other": ("f", b"[]")}, auth=auth, timeout=5)
+    assert no_part.status_code == 400
+    assert no_part.json()["message"] == "Field CXNetworkStream is not found in the POSTed Data."
+    assert len(sandbox.networks_of("alice")) == 2
