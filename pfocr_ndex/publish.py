@@ -37,6 +37,7 @@ import re
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -57,7 +58,8 @@ from .fsutil import atomic_write_text
 from .writeback import NdexMap, database_map_path, set_ndex_field
 
 __all__ = [
-    "FigureOutcome", "NdexPublisher", "PublishError", "PublishJournal", "PublishReport", "local_sandbox",
+    "FigureOutcome", "NdexPublisher", "PreparedFigure", "PublishError", "PublishJournal", "PublishReport",
+    "local_sandbox",
 ]
 
 T = TypeVar("T")
@@ -194,6 +196,7 @@ class PublishJournal:
         self.sets: dict[str, dict] = {}            # name → {"id": uuid, "count": n}
         self._lock = threading.Lock()
         self._file: io.BufferedWriter | None = None
+        self.appended = 0
         if self.path.exists():
             with self.path.open("rb") as f:
                 for line in f:
@@ -251,6 +254,7 @@ class PublishJournal:
             self._file.flush()
             os.fsync(self._file.fileno())
             self._apply(entry)
+            self.appended += 1
 
     def compact(self) -> None:
         """Rewrite the journal as one line per figure and set (atomic)."""
@@ -330,8 +334,8 @@ class PublishReport:
 # --- the publisher --------------------------------------------------------------------------
 
 @dataclass
-class _Task:
-    """A built network on its way to the server (held only while in flight)."""
+class PreparedFigure:
+    """A figure's validated CX2 bytes and what verification needs (held only while in flight)."""
 
     path: Path
     figid: str
@@ -471,12 +475,12 @@ class NdexPublisher:
             self._user_id = user["externalId"]
             self._call(lambda: self.client.get_user_network_summaries(self.username, offset=0, limit=1))
         except _CallFailed as failed:
-            status = failed.problem.status
+            status, code = failed.problem.status, failed.problem.code
+            if status == 404 or (status == 401 and code == "NDEx_Object_Not_Found_Exception"):
+                raise PublishError(f"no NDEx user {self.username!r} at {self.server}; nothing was changed") from None
             if status == 401:
                 raise PublishError(f"NDEx at {self.server} rejected the password for user {self.username!r}; "
                                    "nothing was changed") from None
-            if status == 404:
-                raise PublishError(f"no NDEx user {self.username!r} at {self.server}; nothing was changed") from None
             raise PublishError(f"cannot use NDEx at {self.server}: {failed.problem.message}; "
                                "nothing was changed") from None
         except (TypeError, KeyError):
@@ -486,25 +490,33 @@ class NdexPublisher:
         """Look up this account's networks for ``figids`` (by figure-id attribute), paging through all.
 
         Returns figid → UUID of the newest matching network (summaries come newest first).
+        A network still loading has no attributes yet: while one is, and figures are still
+        unaccounted for, the scan is repeated (up to ``verify_timeout``).
         """
         found: dict[str, str] = {}
-        offset = 0
-        while len(found) < len(figids):
-            summaries = self._call(lambda: self.client.get_user_network_summaries(
-                self.username, offset=offset, limit=page)) or []
-            for summary in summaries:
-                if summary.get("owner") not in (None, self.username):
-                    continue
-                for figid in _figure_ids(summary) & figids:
-                    found.setdefault(figid, summary["externalId"])
-            if len(summaries) < page:
-                break
-            offset += page
-        return found
+        deadline = time.monotonic() + self.verify_timeout
+        while True:
+            offset, loading = 0, False
+            while len(found) < len(figids):
+                summaries = self._call(lambda: self.client.get_user_network_summaries(
+                    self.username, offset=offset, limit=page)) or []
+                for summary in summaries:
+                    if summary.get("owner") not in (None, self.username):
+                        continue
+                    loading = loading or not summary.get("completed")
+                    for figid in _figure_ids(summary) & figids:
+                        found.setdefault(figid, summary["externalId"])
+                if len(summaries) < page:
+                    break
+                offset += page
+            if len(found) == len(figids) or not loading or time.monotonic() > deadline:
+                return found
+            time.sleep(self.poll_interval)
 
     # -- per-figure work (worker threads) --
 
-    def _build(self, path: Path) -> _Task:
+    def prepare(self, path: Path) -> PreparedFigure:
+        """Read, build and validate one record (raises ``PfocrError``); override to customise networks."""
         from .network import build_network
         from .records import read_record
         from .validate import validate_cx2
@@ -516,12 +528,12 @@ class NdexPublisher:
             more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
             raise PfocrError(f"invalid CX2, not uploaded: {problems[0]}{more}", path)
         data = network.to_json()
-        return _Task(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
+        return PreparedFigure(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
                      network.edge_count, record.ndex or None)
 
     def _process(self, path: Path) -> FigureOutcome | _Uploaded | _Lost:
         try:
-            task = self._build(path)
+            task = self.prepare(path)
         except PfocrError as err:
             return FigureOutcome(path.stem, str(path), "failed", None, str(err))
         except OSError as err:
@@ -552,7 +564,7 @@ class NdexPublisher:
         except _CallFailed as failed:
             return FigureOutcome(task.figid, str(path), "failed", target, failed.problem.message)
 
-    def _create(self, task: _Task, replaces: str | None = None, note: str = "") -> _Uploaded | _Lost:
+    def _create(self, task: PreparedFigure, replaces: str | None = None, note: str = "") -> _Uploaded | _Lost:
         self.journal.append("pending", figid=task.figid, hash=task.digest, replaces=replaces)
         try:
             location = self._call(lambda: self.client.save_cx2_stream_as_new_network(
@@ -566,7 +578,7 @@ class NdexPublisher:
         return _Uploaded(task.path, task.figid, uuid, task.digest, task.node_count, task.edge_count,
                          task.record_uuid, created=True, detail=note)
 
-    def _update(self, task: _Task, uuid: str, ours: bool) -> _Uploaded | _Lost | FigureOutcome:
+    def _update(self, task: PreparedFigure, uuid: str, ours: bool) -> _Uploaded | _Lost | FigureOutcome:
         try:
             self._call(lambda: self.client.update_cx2_network(io.BytesIO(task.data), uuid))
         except _CallFailed as failed:
@@ -595,13 +607,37 @@ class NdexPublisher:
 
         Raises ``PublishError`` before touching anything when the server or credentials are unusable.
         """
+        report = PublishReport(self.server, self.username, self.dry_run, self.sandbox_dir)
+        if self.dry_run:
+            return self._publish(paths, report)
+        self.check_credentials()
+        with self._exclusive():
+            return self._publish(paths, report)
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold a lock on the journal: two runs sharing it could both create a figure's network."""
+        try:
+            import fcntl
+        except ImportError:      # not POSIX: no lock
+            yield
+            return
+        lock_path = self.journal.path.with_suffix(".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise PublishError("another publish run is using this state; wait for it to finish",
+                                   self.journal.path) from None
+            yield
+
+    def _publish(self, paths: Iterable[str | PathLike[str]], report: PublishReport) -> PublishReport:
         from .records import iter_record_paths
 
-        report = PublishReport(self.server, self.username, self.dry_run, self.sandbox_dir)
         run = _Run(self, report)
         try:
             if not self.dry_run:
-                self.check_credentials()
                 try:
                     run.resolve_pending([f for f, st in self.journal.states.items() if st.pending_hash])
                 except _CallFailed as failed:
@@ -611,6 +647,15 @@ class NdexPublisher:
         finally:
             run.close()
         return report
+
+
+@contextlib.contextmanager
+def _no_deprecation_warning() -> Iterator[None]:
+    # ndex2 3.12 deprecates the network-set calls in favour of per-network folder moves/shortcuts;
+    # the set calls are the ones that add many networks per request.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 class _Run:
@@ -794,8 +839,9 @@ class _Run:
             name, set_id, room = self.current_set()
             batch, self.set_queue = self.set_queue[:room], self.set_queue[room:]
             try:
-                self.p._call(lambda: self.p.client.add_networks_to_networkset(
-                    set_id, [self.uuids[f] for f in batch]))
+                with _no_deprecation_warning():
+                    self.p._call(lambda: self.p.client.add_networks_to_networkset(
+                        set_id, [self.uuids[f] for f in batch]))
             except _CallFailed as failed:
                 self.p.echo(f"network set {name!r}: adding {len(batch)} networks failed "
                             f"({failed.problem.message}); they are added on the next run")
@@ -818,7 +864,8 @@ class _Run:
 
     def create_set(self, name: str) -> str:
         description = "PFOCR pathway figure networks (https://pfocr.wikipathways.org/)"
-        url = self.p._call(lambda: self.p.client.create_networkset(name, description))
+        with _no_deprecation_warning():
+            url = self.p._call(lambda: self.p.client.create_networkset(name, description))
         set_id = str(url).strip().rstrip("/").rsplit("/", 1)[-1]
         self.p.journal.append("set", name=name, id=set_id, count=0)
         return set_id
@@ -854,7 +901,7 @@ class _Run:
         for ndex_map in self.maps.values():
             if ndex_map is not None:
                 ndex_map.flush()
-        if not self.p.dry_run:
+        if self.p.journal.appended:
             self.p.journal.compact()
         self.p.journal.close()
 
