@@ -413,7 +413,11 @@ class CytoscapeSession:
                 self._hung = _not_answering(self.base_url)
             raise CytoscapeUnavailable(self._hung)
         if "error" in outcome:
-            raise self._translate(outcome["error"]) from outcome["error"]
+            error = outcome["error"]
+            translated = self._translate(error)
+            if translated is error:
+                raise error
+            raise translated from error
         return outcome.get("value")
 
     def _translate(self, err: BaseException) -> Exception:
@@ -522,27 +526,31 @@ class CytoscapeSession:
             except CytoscapeError as err:
                 _LOG.debug("could not delete the import style %r: %s", leftover, err)
 
-    def _network_image(self, suid: int) -> str | None:
+    def _network_row(self, suid: int) -> dict:
+        """The network's attributes as Cytoscape holds them (its default network table row)."""
         p4c = _py4cytoscape()
         rows = self._call(p4c.commands.cyrest_get, f"networks/{suid}/tables/defaultnetwork/rows")
-        for row in rows if isinstance(rows, list) else []:
-            if isinstance(row, dict) and row.get("__NetworkImage"):
-                return str(row["__NetworkImage"])
-        return None
+        return next((row for row in rows if isinstance(row, dict)), {}) if isinstance(rows, list) else {}
 
-    def _ensure_figure_image(self, suid: int, image_url: str | None) -> bool:
-        """Add the figure image behind the nodes unless the view has an image annotation; True if added."""
-        p4c = _py4cytoscape()
-        annotations = self._call(p4c.get_annotation_list, network=suid) or []
-        if any(str(a.get("type", "")).endswith("ImageAnnotation") for a in annotations if isinstance(a, dict)):
-            return False    # drawn from the network's __Annotations attribute
-        if image_url is None:
-            image_url = self._network_image(suid)
+    def _ensure_figure_image(self, suid: int, attributes: dict | None) -> bool:
+        """Put the figure image behind the nodes unless it is there already; True if an annotation was added.
+
+        ``attributes``: the network attributes sent (local networks); ``None`` reads them from Cytoscape.
+        """
+        if attributes is None:
+            attributes = self._network_row(suid)
+        if _has_image_annotation(attributes.get("__Annotations")):
+            return False    # Cytoscape draws it from __Annotations when it creates the view
+        image_url = attributes.get("__NetworkImage")
         if not image_url:
             return False
+        p4c = _py4cytoscape()
+        annotations = self._call(p4c.get_annotation_list, network=suid) or []
+        if any(_has_image_annotation(a.get("type")) for a in annotations if isinstance(a, dict)):
+            return False
         # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
-        image_url = re.sub(r"^http://", "https://", image_url)
-        # No width/height: Cytoscape draws the image at its own pixel size, the frame node positions use.
+        image_url = re.sub(r"^http://", "https://", str(image_url))
+        # No width/height: Cytoscape draws the image at its own pixel size.
         self._call(p4c.add_annotation_image, url=image_url, x_pos=0, y_pos=0, canvas="background",
                    name=FIGURE_ANNOTATION_NAME, network=suid)
         return True
@@ -553,19 +561,18 @@ class CytoscapeSession:
         """Open one target (CX2 file, record path, figure id or NDEx UUID) and return its network SUID."""
         if not isinstance(target, Target):
             target = resolve_target(str(target), self.db)
-        image_url = None
+        attributes = None
         if target.kind != "ndex":
             cx2 = target.load_cx2()
             attributes = _network_attributes(cx2)
             title = str(attributes.get("name") or target.path.stem)
-            image_url = attributes.get("__NetworkImage")
         self.connect()
         p4c = _py4cytoscape()
         try:
             styles_before = set(self._call(p4c.get_visual_style_names))
             suid = self._import_ndex(target.text) if target.kind == "ndex" else self._import_cx2(cx2, title)
             self._apply_style(suid, styles_before)
-            self._ensure_figure_image(suid, image_url)
+            self._ensure_figure_image(suid, attributes)
             self._call(p4c.fit_content, network=suid)
         except CytoscapeUnavailable:
             raise
@@ -611,6 +618,12 @@ def _without_style(cx2: list[dict]) -> list[dict]:
                                    if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)]}
         kept.append(aspect)
     return kept
+
+
+def _has_image_annotation(value: object) -> bool:
+    """Whether an ``__Annotations`` value (list or single string) or an annotation type names an image."""
+    texts = value if isinstance(value, list) else [value]
+    return any(isinstance(text, str) and "ImageAnnotation" in text for text in texts)
 
 
 def _network_attributes(cx2: list[dict]) -> dict:

@@ -333,3 +333,16 @@ def test_cytoscape_closed_during_the_run(tmp_path):
     # Closed now: py4cytoscape would retry the connection for minutes; the session gives up after `timeout`.
     with pytest.raises(CytoscapeUnavailable, match="Cytoscape is not answering at"):
         session.open_figure(FIG_B)
+
+
+def test_ndex_network_with_its_own_annotation_gets_no_second_image(cytoscape):
+    image = "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC10003241/bin/ijms-24-04893-g003.jpg"
+    annotation = f"type={IMAGE_ANNOTATION}|uuid=1|name=figure|canvas=background|x=0.0|y=0.0|URL={image}"
+    cytoscape.ndex_networks[NDEX_UUID] = {"name": "Published with annotation", "__NetworkImage": image,
+                                          "__Annotations": [annotation]}
+
+    suid = CytoscapeSession(cytoscape.base_url).open_figure(NDEX_UUID)
+
+    assert cytoscape.calls_to("POST", "/v1/commands/annotation/add image") == []
+    assert [a["URL"] for a in cytoscape.networks[suid].annotations] == [image]
+    assert cytoscape.networks[suid].style == "PFOCR"
