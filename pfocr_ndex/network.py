@@ -410,7 +410,8 @@ def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
     return "|".join(f"{k}={v}" for k, v in pairs.items())
 
 
-def _node(node_id: int, entity: Entity, position: tuple[float, float]) -> dict:
+def _node_values(entity: Entity) -> dict:
+    """A node's ``v``: the entity's attributes that have a value."""
     values = {"name": entity.name}
     if entity.represents:
         values["represents"] = entity.represents
@@ -420,12 +421,12 @@ def _node(node_id: int, entity: Entity, position: tuple[float, float]) -> dict:
     if entity.taxon:
         values["taxon"] = entity.taxon
     if entity.words:
-        values["words"] = list(entity.words)
+        values["words"] = [*entity.words]
     if entity.sources:
-        values["sources"] = list(entity.sources)
+        values["sources"] = [*entity.sources]
     if entity.xrefs:
-        values["xrefs"] = list(entity.xrefs)
-    return {"id": node_id, "x": position[0], "y": position[1], "v": values}
+        values["xrefs"] = [*entity.xrefs]
+    return values
 
 
 def build_network(record: FigureRecord, style: dict | None = None, *,
@@ -448,12 +449,10 @@ def build_network(record: FigureRecord, style: dict | None = None, *,
 
     groups = _grouped(record.entities)
     positions, grid_width, _ = _layout(groups, style)
-    nodes = []
-    used = set()
-    for node_id, (entity, position) in enumerate(zip((e for _, es in groups for e in es), positions)):
-        node = _node(node_id, entity, position)
-        used.update(node["v"])
-        nodes.append(node)
+    entities = [e for _, group in groups for e in group]
+    nodes = [{"id": node_id, "x": x, "y": y, "v": _node_values(entity)}
+             for node_id, (entity, (x, y)) in enumerate(zip(entities, positions))]
+    used = set().union(*(node["v"] for node in nodes))
 
     annotation = _image_annotation(record.figid, image_url, grid_width) if image_url else None
     attributes = _network_attributes(record, constants, image_url, annotation)
