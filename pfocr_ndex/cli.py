@@ -24,13 +24,59 @@ def error(message: object) -> None:
 
 # --- convert / validate (issue: CX2 converter) -------------------------------------------
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (0 = one per CPU), got {text!r}")
+    return jobs
+
+
 def _add_convert(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("convert", help="convert figure records to CX2 files")
+    p = sub.add_parser(
+        "convert", help="convert figure records to CX2 files",
+        description="Convert PFOCR figure records to CX2 files OUTDIR/<figid>.cx2 (one line per failed "
+                    "record, the run goes on; exit 1 if any failed).")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a record (.md), a folder of records, or a database checkout (_figures/ + _data/)")
+    p.add_argument("-o", "--outdir", default="cx2", metavar="OUTDIR", help="output folder (default: %(default)s)")
+    p.add_argument("--style", metavar="FILE",
+                   help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)")
+    p.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                   help="worker processes (default: %(default)s; 0 = one per CPU)")
     p.set_defaults(func=_cmd_convert)
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import time
+
+    from tqdm import tqdm
+
+    from .convert import convert
+    from .network import load_style
+
+    missing = [p for p in args.paths if not os.path.exists(p)]
+    for path in missing:
+        error(f"convert: {path}: no such file or directory")
+    try:
+        style = load_style(args.style) if args.style else None
+    except PfocrError as err:
+        error(f"convert: --style {err}")
+        return 2
+    if missing:
+        return 2
+
+    def report(path: str, reason: str) -> None:
+        tqdm.write(f"{PROG}: {path}: {reason}", file=sys.stderr)
+
+    started = time.monotonic()
+    summary = convert(args.paths, outdir=args.outdir, style=style, jobs=args.jobs, on_error=report)
+    elapsed = time.monotonic() - started
+    rate = (summary.converted + summary.failed) / elapsed if elapsed > 0 else 0.0
+    print(f"{summary} ({elapsed:.1f} s, {rate:.0f} figures/s) -> {args.outdir}")
+    return 1 if summary.failed else 0
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,181 @@
+"""Convert figure records to CX2 files: read_record → build_network → validate_cx2 → ``OUTDIR/<figid>.cx2``.
+
+Each figure is independent: a bad record is reported (one line: file and reason) and the run goes on.
+Files are written atomically, so an interrupted run leaves only whole files and can simply be re-run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+from os import PathLike
+from pathlib import Path
+
+from .errors import Cx2ValidationError, PfocrError
+from .fsutil import atomic_write_bytes
+from .network import build_network, load_style
+from .records import iter_record_paths, read_record
+from .validate import validate_cx2
+
+__all__ = ["ConvertSummary", "convert", "convert_one"]
+
+CHUNK_SIZE = 64          # records per task sent to a worker process
+CHUNKS_PER_WORKER = 4    # tasks in flight per worker: bounds memory whatever the corpus size
+MAX_PROBLEMS_SHOWN = 3
+
+
+@dataclass(slots=True)
+class ConvertSummary:
+    """What a conversion run did: ``converted`` files written, ``failed`` records with their reasons."""
+
+    converted: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)   # (record path, reason)
+
+    def __str__(self) -> str:
+        return f"converted {self.converted}, failed {self.failed}"
+
+
+def convert_one(path: str | PathLike[str], outdir: str | PathLike[str], style: dict | None = None) -> Path:
+    """Convert one record to ``outdir/<figid>.cx2`` and return that path.
+
+    Raises ``PfocrError`` (``RecordError``, ``Cx2ValidationError``) naming the record and the problem.
+
+    >>> convert_one("tests/data/pfocr/_figures/PMC17299__pq2202117006.md", tmp_path)   # doctest: +SKIP
+    PosixPath('.../PMC17299__pq2202117006.cx2')
+    """
+    record = read_record(path)
+    name = f"{record.figid}.cx2"
+    if os.path.basename(name) != name or record.figid in (".", ".."):
+        raise PfocrError(f"figid {record.figid!r} would write outside {os.fspath(outdir)!r}", path)
+    network = build_network(record, style)
+    problems = validate_cx2(network.cx2)
+    if problems:
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
+        raise Cx2ValidationError(f"the CX2 network NDEx would reject: {shown}", path)
+    target = Path(outdir, name)
+    atomic_write_bytes(target, network.to_json(), durable=False)
+    return target
+
+
+def _convert_safely(path: Path, outdir: str, style: dict | None) -> str | None:
+    """``convert_one``, with any failure turned into its one-line reason (None on success)."""
+    try:
+        convert_one(path, outdir, style)
+    except PfocrError as err:
+        return err.message
+    except OSError as err:
+        return f"cannot write {err.filename or outdir}: {err.strerror or err}"
+    except Exception as err:  # a bug on one odd record must not stop a 110k-figure run
+        return f"internal error ({type(err).__name__}: {err}); please report it"
+    return None
+
+
+# Worker-process state, set once per process by _init_worker (the style is sent once, not per task).
+_worker_outdir: str = ""
+_worker_style: dict | None = None
+
+
+def _init_worker(outdir: str, style: dict | None) -> None:
+    global _worker_outdir, _worker_style
+    _worker_outdir, _worker_style = outdir, style
+
+
+def _convert_chunk(paths: list[Path]) -> list[tuple[str, str | None]]:
+    return [(str(p), _convert_safely(p, _worker_outdir, _worker_style)) for p in paths]
+
+
+def _chunks(paths: Iterator[Path], size: int) -> Iterator[list[Path]]:
+    while chunk := list(islice(paths, size)):
+        yield chunk
+
+
+def _results(paths: Iterator[Path], outdir: str, style: dict | None, jobs: int) -> Iterator[tuple[str, str | None]]:
+    """(path, reason or None) per record, in input order for one job, completion order for several."""
+    if jobs <= 1:
+        for path in paths:
+            yield str(path), _convert_safely(path, outdir, style)
+        return
+    chunks = _chunks(paths, CHUNK_SIZE)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(outdir, style)) as pool:
+        pending: set[Future] = {pool.submit(_convert_chunk, chunk)
+                                for chunk in islice(chunks, jobs * CHUNKS_PER_WORKER)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            pending.update(pool.submit(_convert_chunk, chunk) for chunk in islice(chunks, len(done)))
+            for future in done:
+                yield from future.result()
+
+
+def _count_records(paths: list[Path]) -> int | None:
+    """How many records ``paths`` hold (for the progress bar), from folder listings only."""
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            folder = path / "_figures" if (path / "_figures").is_dir() else path
+            with os.scandir(folder) as entries:
+                total += sum(1 for e in entries if e.name.endswith(".md") and not e.name.startswith("."))
+        else:
+            total += 1
+    return total
+
+
+def convert(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[str] = "cx2",
+            style: dict | str | PathLike[str] | None = None, jobs: int = 1,
+            progress: bool | None = None,
+            on_error: Callable[[str, str], None] | None = None) -> ConvertSummary:
+    """Convert every record under ``paths`` (record files, folders of records, database checkouts)
+    to ``outdir/<figid>.cx2``.
+
+    ``style``: a ``visualProperties`` dict or a style file (default: the PFOCR template).
+    ``jobs``: worker processes (records are streamed to them in small chunks; 0 = one per CPU).
+    ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
+    ``on_error(path, reason)`` is called for each record that fails; the run goes on.
+    Raises ``PfocrError`` before converting anything when a path does not exist or the style is bad.
+
+    >>> summary = convert(["tests/data/pfocr"], outdir="cx2")        # doctest: +SKIP
+    >>> summary.converted, summary.failed                            # doctest: +SKIP
+    (99, 0)
+    """
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.exists():
+            raise PfocrError("no such file or directory", path)
+    if style is not None and not isinstance(style, dict):
+        style = load_style(style)
+    outdir = os.fspath(outdir)
+    try:
+        os.makedirs(outdir, exist_ok=True)
+    except OSError as err:
+        raise PfocrError(f"cannot create the output folder: {err.strerror}", outdir) from None
+    if jobs == 0:
+        jobs = os.cpu_count() or 1
+    if progress is None:
+        progress = sys.stderr.isatty()
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=_count_records(paths), unit="fig", file=sys.stderr, dynamic_ncols=True)
+    summary = ConvertSummary()
+    try:
+        for path, reason in _results(iter_record_paths(paths), outdir, style, jobs):
+            if reason is None:
+                summary.converted += 1
+            else:
+                summary.failed += 1
+                summary.failures.append((path, reason))
+                if on_error is not None:
+                    on_error(path, reason)
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary
