@@ -142,8 +142,9 @@ class Request:
         try:
             return int(text)
         except ValueError:
-            raise ApiError(404, "NDEx_Object_Not_Found_Exception",
-                           f"Unable to extract parameter '{name}' from value '{text}'") from None
+            raise ApiError.uncaught("jakarta.ws.rs.NotFoundException",
+                                    f"RESTEASY003870: Unable to extract parameter from http request: "
+                                    f"jakarta.ws.rs.QueryParam(\"{name}\") value is '{text}'") from None
 
     def require_user(self) -> str:
         if self.user_id is None:
@@ -190,7 +191,7 @@ class Api:
             ("PUT", re.compile(rf"^/v3/networks/{_UUID}$"), self.update_network),
             ("GET", re.compile(rf"^/v3/networks/{_UUID}$"), self.get_cx2),
             ("DELETE", re.compile(rf"^/v3/networks/{_UUID}$"), self.delete_network),
-            ("DELETE", re.compile(rf"^/v2/network/{_UUID}$"), self.delete_network),
+            ("DELETE", re.compile(rf"^/v2/network/{_UUID}$"), self.delete_network_v2),
             ("GET", re.compile(rf"^/v3/networks/{_UUID}/summary$"), self.summary_v3),
             ("GET", re.compile(rf"^/v2/network/{_UUID}/summary$"), self.summary_v2),
             ("POST", re.compile(r"^/v2/batch/network/summary$"), self.batch_summary_v2),
@@ -257,6 +258,10 @@ class Api:
         user_id = request.require_user()
         permanent = (request.arg("permanent") or "false").lower() == "true"
         self.store.delete_network(self._id(request), user_id, permanent=permanent)
+        return Reply(204)
+
+    def delete_network_v2(self, request: Request) -> Reply:
+        self.store.delete_network(self._id(request), request.require_user(), permanent=True, v2=True)
         return Reply(204)
 
     def summary_v2(self, request: Request) -> Reply:

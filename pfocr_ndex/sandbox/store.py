@@ -470,15 +470,22 @@ class SandboxStore:
                 raise ApiError.unauthorized("User doesn't have read access to this network.")
             return bytes(row["cx2"])
 
-    def delete_network(self, network_id: str, user_id: str, *, permanent: bool) -> None:
-        """``DELETE /v3/networks/<id>``: soft delete (trash) unless ``permanent``."""
+    def delete_network(self, network_id: str, user_id: str, *, permanent: bool, v2: bool = False) -> None:
+        """``DELETE /v3/networks/<id>``: soft delete (trash) unless ``permanent``.
+
+        ``v2``: ``DELETE /v2/network/<id>`` (ndex2 ``delete_network``), whose errors differ: 500 for
+        a non-owner, the concurrent-modification 500 while locked (ndex2 retries on it).
+        """
         with self._lock:
             row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (network_id,))
             if row is None or row["owner_id"] != user_id:
-                raise ApiError.unauthorized("Only network owner can delete a network.")
+                message = "Only network owner can delete a network."
+                raise ApiError.server(message) if v2 else ApiError.unauthorized(message)
             if row["read_only"]:
                 raise ApiError.server("Can't delete a read-only network.")
             if row["locked"]:
+                if v2:
+                    raise ApiError.locked()
                 raise ApiError.server("Network is locked by another updating process. Please try again.")
             if permanent:
                 self._db.execute("DELETE FROM networks WHERE uuid = ?", (network_id,))
