@@ -45,15 +45,13 @@ import orjson
 
 from .errors import PfocrError
 from .records import Entity, FigureRecord
-from .validate import validate_style
+from .validate import MAX_NAME, MAX_VERSION, validate_style
 
 __all__ = ["FigureNetwork", "build_network", "load_network_attributes", "load_style",
            "figure_page_url", "figure_image_url"]
 
 STYLE_TEMPLATE = "pfocr-style.cx2.json"
 NETWORK_TEMPLATE = "pfocr-network.json"
-MAX_NAME = 500
-MAX_VERSION = 100
 NCBI = "https://www.ncbi.nlm.nih.gov"
 PFOCR_SITE = "https://pfocr.wikipathways.org"
 IMAGE_ANNOTATION = "org.cytoscape.view.presentation.annotations.ImageAnnotation"
