@@ -245,14 +245,16 @@ def browser():
 
 
 class Tab:
-    """A browser page that records console errors and page errors, and serves figure images locally."""
+    """A browser page that records console errors/warnings and page errors, and serves figure images locally."""
 
     def __init__(self, browser, images: bool = True) -> None:
         self.context = browser.new_context(viewport={"width": 1200, "height": 800})
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        # cytoscape.js reports style values it cannot use as console warnings: those count as failures too.
+        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.requested: list[str] = []
 
@@ -477,3 +479,36 @@ def test_style_option_changes_the_colours(tmp_path):
     assert rule(view["style"], "node")["background-color"] == "#ABCDEF"
     assert not any(r["selector"].startswith("node[type") and "background-color" in r["style"] for r in view["style"])
     assert "</" not in re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1)
+
+
+def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
+    """The hand-made CX2 (aliases, defaults, CONTINUOUS, quotes, bypasses, edges) drawn by the real cytoscape.js."""
+    view = json.dumps(cytoscape_view(HAND_MADE)).replace("<", "\\u003c")
+    harness = tmp_path / "harness.html"
+    harness.write_text(f"""<!DOCTYPE html><div id="cy" style="width:600px;height:400px"></div>
+        <script src="{find_cytoscape_js().resolve().as_uri()}"></script>
+        <script>const view = {view};
+        window.cy = cytoscape({{container: document.getElementById('cy'), elements: view.elements,
+                                style: view.style, layout: view.layout}});</script>""")
+    page = tab.open(harness)
+    nodes = page.evaluate("""() => Object.fromEntries(cy.nodes().map(n => [n.id(), {
+        width: n.numericStyle('width'), color: n.style('background-color'), border: n.style('border-color'),
+        borderWidth: n.numericStyle('border-width'), label: n.style('label'), shape: n.style('shape'),
+        x: n.position('x'), y: n.position('y')}]))""")
+    edge = page.evaluate("""() => { const e = cy.edges()[0];
+        return {width: e.numericStyle('width'), color: e.style('line-color'), arrow: e.style('target-arrow-shape')}; }""")
+    scores = {0: 0.2, 1: 7}
+    band = HAND_MADE[5]["visualProperties"][0]["nodeMapping"]["NODE_WIDTH"]["definition"]["map"][1]
+    expected_width_1 = band["minVPValue"] + (scores[1] - band["min"]) / (band["max"] - band["min"]) * (
+        band["maxVPValue"] - band["minVPValue"])
+    assert nodes["0"]["width"] == 20 and nodes["1"]["width"] == pytest.approx(expected_width_1)
+    assert nodes["7"]["width"] == 60                                  # no score: the default NODE_WIDTH
+    assert css_rgb(nodes["0"]["color"]) == rgb("#FFFFCC")             # default type "gene": the default colour
+    assert css_rgb(nodes["1"]["color"]) == rgb("#D9F0D3")             # DISCRETE chemical
+    assert css_rgb(nodes["7"]["color"]) == rgb("#123456")             # DISCRETE value with quotes
+    assert css_rgb(nodes["1"]["border"]) == rgb("#0000FF") and nodes["1"]["borderWidth"] == 5   # bypass
+    assert [nodes[i]["label"] for i in "017"] == ["TP53", "aspirin", 'Say "hi"']
+    assert nodes["0"]["shape"] == "rhomboid"
+    assert (nodes["1"]["x"], nodes["1"]["y"], nodes["7"]["x"]) == (260, 80.5, -40)
+    assert edge["width"] == 0.5 and css_rgb(edge["color"]) == rgb("#FF0000") and edge["arrow"] == "triangle"
+    assert tab.errors == []
