@@ -1,9 +1,10 @@
 """Open figure networks in Cytoscape Desktop through CyREST, driven by py4cytoscape.
 
 Local networks (CX2 files, figure records, figure ids) go in as CX2 (``POST /v1/networks?format=cx2``, the
-importer with the best fidelity); NDEx UUIDs go through Cytoscape's own NDEx import (CyNDEx-2). Each network
-then gets the shared "PFOCR" visual style (created once from ``templates/pfocr-style.cx2.json``, translated to
-Cytoscape Desktop names), the figure image behind the nodes, and a fitted view.
+importer with the best fidelity; only the style aspects are left out, the shared style replaces them); NDEx
+UUIDs go through Cytoscape's own NDEx import (CyNDEx-2). Each network then gets the shared "PFOCR" visual
+style (created once from ``templates/pfocr-style.cx2.json``, translated to Cytoscape Desktop names), the
+figure image behind the nodes (from ``__Annotations``, else added from ``__NetworkImage``) and a fitted view.
 
 py4cytoscape has no timeouts, writes full HTTP bodies (passwords included) to ``./logs`` at import, prints its
 errors on stderr and switches to a remote "sandbox" mode for any URL but ``http://127.0.0.1:1234/v1``.
