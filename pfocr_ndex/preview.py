@@ -41,6 +41,7 @@ __all__ = [
     "cytoscape_elements",
     "cytoscape_style",
     "cytoscape_view",
+    "data_key",
     "find_cytoscape_js",
     "page_filename",
     "sanitize_html",
@@ -126,6 +127,16 @@ def _non_negative(value: Any) -> float | int | None:
 def _opacity(value: Any) -> float | int | None:
     number = _number(value)
     return None if number is None else min(max(number, 0), 1)
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else round(number)
+
+
+def _degrees(value: Any) -> str | None:
+    number = _number(value)
+    return None if number is None else f"{number}deg"
 
 
 def _node_shape(value: Any) -> str | None:
@@ -236,45 +247,41 @@ class _Property:
         return converted if self.css is None else {self.css: converted}
 
 
-def _simple(css: str, convert: Callable[[Any], Any], interpolable: bool = False) -> _Property:
-    return _Property(css, convert, interpolable)
-
-
 _LABEL_PROPERTIES = {
-    "LABEL": _simple("label", _text),
-    "LABEL_COLOR": _simple("color", _color, True),
-    "LABEL_FONT_SIZE": _simple("font-size", _positive, True),
-    "LABEL_OPACITY": _simple("text-opacity", _opacity, True),
+    "LABEL": _Property("label", _text),
+    "LABEL_COLOR": _Property("color", _color, True),
+    "LABEL_FONT_SIZE": _Property("font-size", _positive, True),
+    "LABEL_OPACITY": _Property("text-opacity", _opacity, True),
     "LABEL_FONT_FACE": _Property(None, _font_face),
     "LABEL_MAX_WIDTH": _Property(None, _label_max_width),
-    "LABEL_ROTATION": _simple("text-rotation", lambda v: None if _number(v) is None else f"{_number(v)}deg"),
-    "VISIBILITY": _simple("display", _visibility),
-    "Z_LOCATION": _simple("z-index", lambda v: None if _number(v) is None else round(_number(v))),
+    "LABEL_ROTATION": _Property("text-rotation", _degrees),
+    "VISIBILITY": _Property("display", _visibility),
+    "Z_LOCATION": _Property("z-index", _integer),
 }
 
 NODE_PROPERTIES: dict[str, _Property] = {
-    "NODE_BACKGROUND_COLOR": _simple("background-color", _color, True),
-    "NODE_BACKGROUND_OPACITY": _simple("background-opacity", _opacity, True),
-    "NODE_BORDER_COLOR": _simple("border-color", _color, True),
-    "NODE_BORDER_WIDTH": _simple("border-width", _non_negative, True),
-    "NODE_BORDER_OPACITY": _simple("border-opacity", _opacity, True),
-    "NODE_BORDER_STYLE": _simple("border-style", _border_style),
-    "NODE_WIDTH": _simple("width", _positive, True),
-    "NODE_HEIGHT": _simple("height", _positive, True),
-    "NODE_SHAPE": _simple("shape", _node_shape),
+    "NODE_BACKGROUND_COLOR": _Property("background-color", _color, True),
+    "NODE_BACKGROUND_OPACITY": _Property("background-opacity", _opacity, True),
+    "NODE_BORDER_COLOR": _Property("border-color", _color, True),
+    "NODE_BORDER_WIDTH": _Property("border-width", _non_negative, True),
+    "NODE_BORDER_OPACITY": _Property("border-opacity", _opacity, True),
+    "NODE_BORDER_STYLE": _Property("border-style", _border_style),
+    "NODE_WIDTH": _Property("width", _positive, True),
+    "NODE_HEIGHT": _Property("height", _positive, True),
+    "NODE_SHAPE": _Property("shape", _node_shape),
     "NODE_LABEL_POSITION": _Property(None, _label_position),
     **{f"NODE_{name}": prop for name, prop in _LABEL_PROPERTIES.items()},
 }
 
 EDGE_PROPERTIES: dict[str, _Property] = {
-    "EDGE_LINE_COLOR": _simple("line-color", _color, True),
-    "EDGE_WIDTH": _simple("width", _non_negative, True),
-    "EDGE_OPACITY": _simple("opacity", _opacity, True),
-    "EDGE_LINE_STYLE": _simple("line-style", _line_style),
-    "EDGE_TARGET_ARROW_SHAPE": _simple("target-arrow-shape", _arrow_shape),
-    "EDGE_SOURCE_ARROW_SHAPE": _simple("source-arrow-shape", _arrow_shape),
-    "EDGE_TARGET_ARROW_COLOR": _simple("target-arrow-color", _color, True),
-    "EDGE_SOURCE_ARROW_COLOR": _simple("source-arrow-color", _color, True),
+    "EDGE_LINE_COLOR": _Property("line-color", _color, True),
+    "EDGE_WIDTH": _Property("width", _non_negative, True),
+    "EDGE_OPACITY": _Property("opacity", _opacity, True),
+    "EDGE_LINE_STYLE": _Property("line-style", _line_style),
+    "EDGE_TARGET_ARROW_SHAPE": _Property("target-arrow-shape", _arrow_shape),
+    "EDGE_SOURCE_ARROW_SHAPE": _Property("source-arrow-shape", _arrow_shape),
+    "EDGE_TARGET_ARROW_COLOR": _Property("target-arrow-color", _color, True),
+    "EDGE_SOURCE_ARROW_COLOR": _Property("source-arrow-color", _color, True),
     **{f"EDGE_{name}": prop for name, prop in _LABEL_PROPERTIES.items()},
 }
 
@@ -657,12 +664,11 @@ class PreviewResult:
 
 def _figure_context(figid: str, filename: str, cx2: list[dict], node_count: int, ndex: str | None) -> dict:
     attributes = (_aspect(cx2, "networkAttributes") or [{}])[0]
-    organism = attributes.get("organism")
     return {
         "figid": figid,
         "file": filename,
         "title": _display(attributes.get("name")) or figid,
-        "organism": _display(organism),
+        "organism": _display(attributes.get("organism")),
         "node_count": node_count,
         "image_url": _safe_url(attributes.get("__NetworkImage")),
         "ndex_url": _ndex_url(ndex),
@@ -700,7 +706,8 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
 
     Pages are written as the records are read (each page waits only for the next figure, for its "next"
     link); the index keeps one small row per figure (figid, title, organism, node count, NDEx UUID, and the
-    page file when it is not ``<figid>.html``) as compact JSON, and is written last. Bad records are passed to ``on_error`` (default: raise) and skipped.
+    page file when it is not ``<figid>.html``) as compact JSON, and is written last. Bad records are passed
+    to ``on_error`` (default: raise) and skipped; every file is written atomically.
     ``style`` is a CX2 ``visualProperties`` dict or a style file (default: the project template).
     When cytoscape.js is not found (see ``find_cytoscape_js``) pages show the figure and attributes and
     say how to get it.
@@ -721,7 +728,7 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
     outdir = Path(outdir)
     assets = outdir / ASSETS
     assets.mkdir(parents=True, exist_ok=True)
-    if style is None or not isinstance(style, dict):
+    if not isinstance(style, dict):
         style = load_style(style)
     library = find_cytoscape_js(cytoscape_js)
     if library is not None:
