@@ -634,7 +634,7 @@ def _display(value: Any) -> str:
 
 
 def _attribute_rows(attributes: dict) -> list[dict]:
-    """Network attributes for the page table: kind ``html`` (sanitised), ``link`` or ``text``; hidden ``__*`` left out."""
+    """Network attributes for the page table, kind ``html`` (sanitised), ``link`` or ``text``; ``__*`` left out."""
     rows = []
     for name, value in attributes.items():
         if name.startswith("__"):

@@ -61,7 +61,8 @@ def main() -> None:
                   f"({page.text_content('#status')})")
             for query in ("homo sapiens", "wnt signaling", "PMC3117218__nihms301891f1-7"):
                 took = page.evaluate("""(q) => { const box = document.getElementById('search'); box.value = q;
-                    const t = performance.now(); box.dispatchEvent(new Event('input')); return performance.now() - t; }""",
+                    const t = performance.now(); box.dispatchEvent(new Event('input'));
+                    return performance.now() - t; }""",
                                      query)
                 print(f"search {query!r}: {took:.0f} ms, {page.text_content('#status')}")
             browser.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -26,9 +25,8 @@ from pfocr_ndex.preview import (
 )
 from pfocr_ndex.records import iter_record_paths, read_record
 
-from conftest import SAMPLE_DB
-
 REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DB = REPO / "tests" / "data" / "pfocr"  # as conftest.SAMPLE_DB (importable whether or not tests/ is a package)
 STYLE_TEMPLATE = REPO / "templates" / "pfocr-style.cx2.json"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,7 +155,8 @@ def test_passthrough_continuous_and_bypasses():
     style = cytoscape_style(HAND_MADE)
     assert rule(style, "edge[weight]") == {"width": "data(weight)"}
     assert rule(style, "node[score][score < 1.0]") == {"width": 20.0}
-    assert rule(style, "node[score][score >= 1.0][score <= 10.0]") == {"width": "mapData(score, 1.0, 10.0, 20.0, 100.0)"}
+    assert rule(style, "node[score][score >= 1.0][score <= 10.0]") == {
+        "width": "mapData(score, 1.0, 10.0, 20.0, 100.0)"}
     assert rule(style, "node[score][score > 10.0]") == {"width": 100.0}
     assert style[-2:] == [{"selector": "node#1", "style": {"border-width": 5, "border-color": "#0000FF"}},
                           {"selector": "edge#e0", "style": {"line-color": "#FF0000"}}]
@@ -496,7 +495,8 @@ def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
         borderWidth: n.numericStyle('border-width'), label: n.style('label'), shape: n.style('shape'),
         x: n.position('x'), y: n.position('y')}]))""")
     edge = page.evaluate("""() => { const e = cy.edges()[0];
-        return {width: e.numericStyle('width'), color: e.style('line-color'), arrow: e.style('target-arrow-shape')}; }""")
+        return {width: e.numericStyle('width'), color: e.style('line-color'),
+                arrow: e.style('target-arrow-shape')}; }""")
     scores = {0: 0.2, 1: 7}
     band = HAND_MADE[5]["visualProperties"][0]["nodeMapping"]["NODE_WIDTH"]["definition"]["map"][1]
     expected_width_1 = band["minVPValue"] + (scores[1] - band["min"]) / (band["max"] - band["min"]) * (
