@@ -408,8 +408,8 @@ class CytoscapeSession:
             # The thread stays blocked (on its socket, or in py4cytoscape's minutes of connection retries);
             # py4cytoscape is not thread-safe, so nothing more is sent from this session.
             if self._answers():
-                self._hung = (f"Cytoscape at {self.base_url} did not answer {function.__name__} within "
-                              f"{self.timeout:g} s (is a dialog open in Cytoscape?)")
+                self._hung = (f"Cytoscape at {self.base_url} did not answer within {self.timeout:g} s "
+                              f"(in {function.__name__}; is a dialog open in Cytoscape?)")
             else:
                 self._hung = _not_answering(self.base_url)
             raise CytoscapeUnavailable(self._hung)

@@ -346,3 +346,16 @@ def test_ndex_network_with_its_own_annotation_gets_no_second_image(cytoscape):
     assert cytoscape.calls_to("POST", "/v1/commands/annotation/add image") == []
     assert [a["URL"] for a in cytoscape.networks[suid].annotations] == [image]
     assert cytoscape.networks[suid].style == "PFOCR"
+
+
+def test_hung_cytoscape_cli_gives_one_line_after_its_timeout(cytoscape, tmp_path):
+    cytoscape.hang_paths = ("/v1/networks",)
+
+    result = run_cli(FIG_A, FIG_B, "--db", str(SAMPLE_DB), "--cytoscape-url", cytoscape.base_url,
+                     "--timeout", "1", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"pfocr-ndex: Cytoscape at {cytoscape.base_url} did not answer within 1 s "
+        "(in cyrest_post; is a dialog open in Cytoscape?)"]
+    assert len(cytoscape.calls_to("POST", "/v1/networks")) == 1
