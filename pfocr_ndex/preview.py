@@ -678,11 +678,20 @@ def _figure_context(figid: str, filename: str, cx2: list[dict], node_count: int,
     }
 
 
+def _record_paths(paths: Iterable[str | PathLike[str]], on_error: Callable[[PfocrError], None]) -> Iterator[Path]:
+    """``iter_record_paths`` one argument at a time, so a missing path is one error, not the end of the run."""
+    for given in paths:
+        try:
+            yield from iter_record_paths([given])
+        except PfocrError as err:
+            on_error(err)
+
+
 def _previewable(paths: Iterable[str | PathLike[str]], style: dict | None,
                  on_error: Callable[[PfocrError], None]) -> Iterator[dict]:
     """Page contexts of the records under ``paths``; bad records go to ``on_error`` and are skipped."""
     used: set[str] = set()
-    for path in iter_record_paths(paths):
+    for path in _record_paths(paths, on_error):
         try:
             record = read_record(path)
             network = build_network(record, style)

@@ -436,11 +436,14 @@ def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsy
     (figures / "PMC2__broken-yaml.md").write_text("---\nfigid: [unclosed\n---\n")
     good = len(list(iter_record_paths([figures]))) - 2
     outdir = tmp_path / "out"
-    assert main(["preview", str(figures), "-o", str(outdir)]) == 1
+    missing = tmp_path / "no-such-folder"
+    assert main(["preview", str(missing), str(figures), "-o", str(outdir)]) == 1
     lines = capsys.readouterr().err.splitlines()
-    problems = [line for line in lines if "PMC1__no-front-matter.md" in line or "PMC2__broken-yaml.md" in line]
-    assert len(problems) == 2 and all(line.startswith("pfocr-ndex: ") for line in problems)
-    assert lines[-1] == f"preview: {good} figure page(s) written, 2 failed: {outdir / 'index.html'}"
+    problems = [line for line in lines if "PMC1__no-front-matter.md" in line or "PMC2__broken-yaml.md" in line
+                or str(missing) in line]
+    assert len(problems) == 3 and all(line.startswith("pfocr-ndex: ") for line in problems)
+    assert lines[-1] == f"preview: {good} figure page(s) written, 3 failed: {outdir / 'index.html'}"
+    assert len(lines) == 4
     pages = sorted(p.name for p in outdir.glob("*.html") if p.name != "index.html")
     assert len(pages) == good and not any(name.startswith(("PMC1__", "PMC2__")) for name in pages)
     assert not list(outdir.rglob("*.tmp"))
