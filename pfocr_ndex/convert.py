@@ -68,7 +68,8 @@ def _convert_safely(path: Path, outdir: str, style: dict | None) -> str | None:
     try:
         convert_one(path, outdir, style)
     except PfocrError as err:
-        return err.message
+        # a table's problem names the table: the record is named by the caller
+        return err.message if err.path in (None, str(path)) else str(err)
     except OSError as err:
         return f"cannot write {err.filename or outdir}: {err.strerror or err}"
     except Exception as err:  # a bug on one odd record must not stop a 110k-figure run
