@@ -233,6 +233,7 @@ def _add_sandbox(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     import secrets
+    import sqlite3
     import threading
 
     from .sandbox import NdexSandbox
@@ -250,9 +251,12 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         sandbox = NdexSandbox(data_dir=args.data, port=args.port, users={user: password},
                               load_delay=args.load_delay, record_limit=10_000)
+    except sqlite3.Error as err:
+        raise PfocrError(f"cannot open the sandbox database: {err}", args.data) from None
     except OSError as err:
-        raise PfocrError(f"cannot start the sandbox on 127.0.0.1:{args.port}: {err.strerror or err}",
-                         args.data) from None
+        if err.filename:
+            raise PfocrError(err.strerror or str(err), err.filename) from None
+        raise PfocrError(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}") from None
     with sandbox:
         print(f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it.\n"
               f"account: {user}  password: {shown_password}\n"

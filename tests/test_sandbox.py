@@ -7,6 +7,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ import requests
 from ndex2.client import Ndex2
 from ndex2.exceptions import NDExError, NDExNotFoundError, NDExUnauthorizedError
 
+from pfocr_ndex.cli import main
+from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.sandbox import NdexSandbox
 from pfocr_ndex.validate import validate_cx2
 
@@ -377,3 +380,20 @@ def test_plain_json_create_folders_and_a_missing_multipart_part(sandbox):
     assert no_part.status_code == 400
     assert no_part.json()["message"] == "Field CXNetworkStream is not found in the POSTed Data."
     assert len(sandbox.networks_of("alice")) == 2
+
+
+def test_unusable_data_dir_or_port_is_one_clear_line(tmp_path, capsys):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["sandbox", "--data", str(not_a_dir)]) == 1
+    with NdexSandbox(data_dir=tmp_path / "busy") as running:
+        assert main(["sandbox", "--data", str(tmp_path / "other"), "--port", str(running.port)]) == 1
+    foreign = tmp_path / "old"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "ndex-sandbox.sqlite") as db:
+        db.execute("CREATE TABLE networks (uuid TEXT)")
+    with pytest.raises(PfocrError, match="another sandbox version"):
+        NdexSandbox(data_dir=foreign)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.startswith("pfocr-ndex: ") for line in lines)
+    assert str(not_a_dir) in lines[0] and f"127.0.0.1:{running.port}" in lines[1]

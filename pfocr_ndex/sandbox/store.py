@@ -16,12 +16,14 @@ import sqlite3
 import threading
 import time
 import uuid as uuidlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..errors import PfocrError
 from ..validate import validate_cx2
 
 __all__ = ["ApiError", "SandboxStore", "DB_FILENAME", "VISIBILITIES", "DEFAULT_DISK_QUOTA"]
@@ -34,12 +36,13 @@ BATCH_SUMMARY_LIMIT = 2000  # BatchServiceV2 / v3 BatchService
 RESERVED_ATTRIBUTES = ("name", "description", "version")
 VARCHAR_LIMITS = {"name": 500, "version": 100}  # network table columns
 
+SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY, external_id TEXT UNIQUE NOT NULL,
     salt BLOB, password_hash BLOB, creation_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS networks (
-    uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, cx2 BLOB NOT NULL,
+    uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, cx2_size INTEGER NOT NULL,
     name TEXT, description TEXT, version TEXT, properties TEXT NOT NULL DEFAULT '[]',
     node_count INTEGER NOT NULL DEFAULT 0, edge_count INTEGER NOT NULL DEFAULT 0,
     has_layout INTEGER NOT NULL DEFAULT 0,
@@ -52,6 +55,7 @@ CREATE TABLE IF NOT EXISTS networks (
     creation_time INTEGER NOT NULL, modification_time INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS networks_by_owner ON networks (owner_id, deleted, modification_time);
 CREATE INDEX IF NOT EXISTS networks_by_folder ON networks (folder_id);
+CREATE TABLE IF NOT EXISTS network_cx2 (uuid TEXT PRIMARY KEY, cx2 BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS folders (
     uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
     parent TEXT, deleted INTEGER NOT NULL DEFAULT 0,
@@ -263,7 +267,14 @@ class SandboxStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+        if has_tables and version != SCHEMA_VERSION:
+            self._db.close()
+            raise PfocrError(f"database of another sandbox version ({version}, expected {SCHEMA_VERSION}); "
+                             "move it away to start afresh", self.path)
         self._db.executescript(_SCHEMA)
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -273,6 +284,20 @@ class SandboxStore:
 
     def _one(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Row | None:
         return self._db.execute(sql, tuple(args)).fetchone()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all (callers hold ``self._lock``)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _cx2(self, network_id: str) -> bytes:
+        return bytes(self._one("SELECT cx2 FROM network_cx2 WHERE uuid = ?", (network_id,))["cx2"])
 
     def _network(self, network_id: str) -> sqlite3.Row:
         row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (network_id,))
@@ -291,7 +316,7 @@ class SandboxStore:
             "isValid": bool(row["is_valid"]), "warnings": json.loads(row["warnings"]),
             "isShowcase": bool(row["showcase"]), "isCertified": False, "indexLevel": row["index_level"],
             "hasLayout": bool(row["has_layout"]), "hasSample": False, "cxFileSize": 0,
-            "cx2FileSize": len(row["cx2"]), "visibility": row["visibility"],
+            "cx2FileSize": row["cx2_size"], "visibility": row["visibility"],
             "nodeCount": row["node_count"], "edgeCount": row["edge_count"],
             "completed": bool(row["completed"]), "owner": owner["name"] if owner else None,
             "properties": json.loads(row["properties"]), "externalId": row["uuid"], "isDeleted": False,
@@ -307,7 +332,7 @@ class SandboxStore:
         return summary
 
     def _disk_used(self, user_id: str) -> int:
-        row = self._one("SELECT COALESCE(SUM(LENGTH(cx2)), 0) FROM networks WHERE owner_id = ?", (user_id,))
+        row = self._one("SELECT COALESCE(SUM(cx2_size), 0) FROM networks WHERE owner_id = ?", (user_id,))
         return int(row[0])
 
     def _check_disk_space(self, user_id: str, incoming: int) -> None:
@@ -378,10 +403,12 @@ class SandboxStore:
                 self._check_folder_room(folder_id, 1)
             network_id = network_id or _new_ndex_uuid()
             stamp = now_ms()
-            self._db.execute(
-                "INSERT INTO networks (uuid, owner_id, cx2, requested_visibility, locked, folder_id,"
-                " creation_time, modification_time) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-                (network_id, user_id, cx2, visibility, folder_id, stamp, stamp))
+            with self._transaction():
+                self._db.execute(
+                    "INSERT INTO networks (uuid, owner_id, cx2_size, requested_visibility, locked, folder_id,"
+                    " creation_time, modification_time) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                    (network_id, user_id, len(cx2), visibility, folder_id, stamp, stamp))
+                self._db.execute("INSERT OR REPLACE INTO network_cx2 VALUES (?, ?)", (network_id, cx2))
         return {"uuid": network_id, "modificationTime": stamp}
 
     def update_network(self, user_id: str, network_id: str, cx2: bytes,
@@ -397,12 +424,14 @@ class SandboxStore:
             if row["locked"]:
                 raise ApiError.locked()
             stamp = now_ms()
-            self._db.execute(
-                "UPDATE networks SET cx2 = ?, name = NULL, description = NULL, version = NULL,"
-                " properties = '[]', node_count = 0, edge_count = 0, is_valid = 0, completed = 0,"
-                " error = NULL, warnings = '[]', locked = 1, requested_visibility = ?,"
-                " modification_time = ? WHERE uuid = ?",
-                (cx2, visibility, stamp, network_id))
+            with self._transaction():
+                self._db.execute(
+                    "UPDATE networks SET cx2_size = ?, name = NULL, description = NULL, version = NULL,"
+                    " properties = '[]', node_count = 0, edge_count = 0, is_valid = 0, completed = 0,"
+                    " error = NULL, warnings = '[]', locked = 1, requested_visibility = ?,"
+                    " modification_time = ? WHERE uuid = ?",
+                    (len(cx2), visibility, stamp, network_id))
+                self._db.execute("UPDATE network_cx2 SET cx2 = ? WHERE uuid = ?", (cx2, network_id))
         return {"uuid": network_id, "modificationTime": stamp}
 
     def pending_loads(self) -> list[str]:
@@ -418,7 +447,8 @@ class SandboxStore:
         On failure: ``errorMessage`` set, ``isValid``/``completed`` true, visibility forced PRIVATE.
         """
         with self._lock:
-            row = self._one("SELECT cx2 FROM networks WHERE uuid = ? AND locked = 1", (network_id,))
+            row = self._one("SELECT cx2 FROM network_cx2 JOIN networks USING (uuid) WHERE uuid = ? AND locked = 1",
+                            (network_id,))
         if row is None:
             return
         try:
@@ -468,7 +498,7 @@ class SandboxStore:
             row = self._network(network_id)
             if not self._readable(row, user_id):
                 raise ApiError.unauthorized("User doesn't have read access to this network.")
-            return bytes(row["cx2"])
+            return self._cx2(network_id)
 
     def delete_network(self, network_id: str, user_id: str, *, permanent: bool, v2: bool = False) -> None:
         """``DELETE /v3/networks/<id>``: soft delete (trash) unless ``permanent``.
@@ -488,7 +518,9 @@ class SandboxStore:
                     raise ApiError.locked()
                 raise ApiError.server("Network is locked by another updating process. Please try again.")
             if permanent:
-                self._db.execute("DELETE FROM networks WHERE uuid = ?", (network_id,))
+                with self._transaction():
+                    self._db.execute("DELETE FROM networks WHERE uuid = ?", (network_id,))
+                    self._db.execute("DELETE FROM network_cx2 WHERE uuid = ?", (network_id,))
             else:
                 self._db.execute("UPDATE networks SET deleted = 1 WHERE uuid = ?", (network_id,))
 
@@ -552,11 +584,13 @@ class SandboxStore:
                         else json.dumps(p.get("value"), separators=(",", ":"))}
                        for p in properties]
             try:
-                cx2 = _replace_network_attributes(orjson.loads(row["cx2"]), row, cleaned)
+                cx2 = orjson.dumps(_replace_network_attributes(orjson.loads(self._cx2(network_id)), row, cleaned))
             except (ValueError, TypeError, orjson.JSONDecodeError) as err:
                 raise ApiError.server(str(err)) from None
-            self._db.execute("UPDATE networks SET properties = ?, cx2 = ?, modification_time = ? WHERE uuid = ?",
-                             (json.dumps(cleaned), orjson.dumps(cx2), now_ms(), network_id))
+            with self._transaction():
+                self._db.execute("UPDATE networks SET properties = ?, cx2_size = ?, modification_time = ?"
+                                 " WHERE uuid = ?", (json.dumps(cleaned), len(cx2), now_ms(), network_id))
+                self._db.execute("UPDATE network_cx2 SET cx2 = ? WHERE uuid = ?", (cx2, network_id))
             return len(cleaned)
 
     def user_network_summaries(self, owner_id: str, caller_id: str | None, offset: int,
@@ -639,15 +673,10 @@ class SandboxStore:
                 raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
             self._check_folder_room(folder_id, len(network_ids))
             stamp = now_ms()
-            self._db.execute("BEGIN")
-            try:
+            with self._transaction():
                 self._db.executemany("INSERT INTO shortcuts VALUES (?, ?, ?, ?, ?)",
                                      [(_new_ndex_uuid(), user_id, folder_id, n, stamp) for n in network_ids])
                 self._db.execute("UPDATE folders SET modification_time = ? WHERE uuid = ?", (stamp, folder_id))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
 
     def network_set(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
         """``GET /v2/networkset/<id>`` of a folder-backed set, converted as ndex-rest does it:
@@ -711,7 +740,7 @@ class SandboxStore:
 
     def cx2_any(self, network_id: str) -> bytes:
         with self._lock:
-            row = self._one("SELECT cx2 FROM networks WHERE uuid = ?", (network_id,))
+            row = self._one("SELECT cx2 FROM network_cx2 WHERE uuid = ?", (network_id,))
         if row is None:
             raise KeyError(network_id)
         return bytes(row["cx2"])
