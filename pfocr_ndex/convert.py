@@ -59,7 +59,10 @@ def convert_one(path: str | PathLike[str], outdir: str | PathLike[str], style: d
         shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
         raise Cx2ValidationError(f"the CX2 network NDEx would reject: {shown}", path)
     target = Path(outdir, name)
-    atomic_write_bytes(target, network.to_json(), durable=False)
+    try:
+        atomic_write_bytes(target, network.to_json(), durable=False)
+    except OSError as err:
+        raise PfocrError(f"cannot write {target}: {err.strerror or err}", path) from None
     return target
 
 
@@ -70,8 +73,6 @@ def _convert_safely(path: Path, outdir: str, style: dict | None) -> str | None:
     except PfocrError as err:
         # a table's problem names the table: the record is named by the caller
         return err.message if err.path in (None, str(path)) else str(err)
-    except OSError as err:
-        return f"cannot write {err.filename or outdir}: {err.strerror or err}"
     except Exception as err:  # a bug on one odd record must not stop a 110k-figure run
         return f"internal error ({type(err).__name__}: {err}); please report it"
     return None

@@ -1,0 +1,213 @@
+"""``convert`` and ``pfocr-ndex convert``: real records to CX2 files, one line per bad file, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_DB
+from pfocr_ndex.convert import convert, convert_one
+from pfocr_ndex.errors import PfocrError
+from pfocr_ndex.network import load_style
+from pfocr_ndex.records import read_record
+from pfocr_ndex.validate import validate_cx2
+
+START = "PMC12170841__IJN-20-7415-g0001"
+LEGACY = "PMC17299__pq2202117006"
+GOOD = [START, "PMC10003241__ijms-24-04893-g003", "PMC1971124__pbio.0050248.g004"]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pfocr_ndex", "convert", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def aspect(cx2: list, name: str) -> list:
+    return next(fragment[name] for fragment in cx2 if name in fragment)
+
+
+def tsv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_convert_the_sample_database(sample_db, tmp_path):
+    out = tmp_path / "out"
+    summary = convert([sample_db], outdir=out)
+    records = sorted(p.stem for p in (sample_db / "_figures").glob("*.md"))
+    assert (summary.converted, summary.failed, summary.failures) == (len(records), 0, [])
+    assert str(summary) == f"converted {len(records)}, failed 0"
+    assert files_in(out) == {f"{figid}.cx2" for figid in records}   # no temporary files left
+    for figid in (START, LEGACY, "PMC1635360__zmk0100678110001"):
+        cx2 = json.loads((out / f"{figid}.cx2").read_bytes())
+        assert validate_cx2(cx2) == []
+        names = [node["v"]["name"] for node in aspect(cx2, "nodes")]
+        assert sorted(names) == sorted(e.name for e in read_record(sample_db / "_figures" / f"{figid}.md").entities)
+
+
+def test_cx2_nodes_are_the_tables_entities(sample_db, tmp_path):
+    """Node identifiers derived by hand from the TSV files (csv module), not from the code under test."""
+    cx2 = json.loads(convert_one(sample_db / "_figures" / f"{START}.md", tmp_path).read_bytes())
+    genes = tsv_rows(sample_db / "_data" / f"{START}-genes.tsv")
+    chemicals = tsv_rows(sample_db / "_data" / f"{START}-chemicals.tsv")
+    expected = {f"ncbigene:{r['ncbigene_id']}" for r in genes} | {r["chebi"] for r in chemicals}
+    nodes = aspect(cx2, "nodes")
+    assert {n["v"]["represents"] for n in nodes} == expected
+    assert len(nodes) == len(expected)
+    by_name = {n["v"]["name"]: n["v"] for n in nodes}
+    assert by_name["IL4"]["represents"] == "ncbigene:3565" and by_name["IL4"]["type"] == "gene"
+    assert by_name["MIR21"]["type"] == "miRNA"
+    assert by_name["alpha-amino acid"]["represents"] == "chebi:33704"
+    attributes = aspect(cx2, "networkAttributes")[0]
+    assert attributes["nodeSource"] == "tables"
+
+
+def test_one_figid_per_file_name_with_dots(sample_db, tmp_path):
+    target = convert_one(sample_db / "_figures" / "PMC1971124__pbio.0050248.g004.md", tmp_path)
+    assert target == tmp_path / "PMC1971124__pbio.0050248.g004.cx2" and target.is_file()
+
+
+def bad_database(root: Path) -> tuple[Path, dict[str, str]]:
+    """A database with three good figures and one bad file of each kind; returns it and the expected reasons."""
+    figures, data = root / "_figures", root / "_data"
+    figures.mkdir(parents=True)
+    data.mkdir()
+    for figid in GOOD:
+        shutil.copy(SAMPLE_DB / "_figures" / f"{figid}.md", figures)
+        for table in (SAMPLE_DB / "_data").glob(f"{figid}-*.tsv"):
+            shutil.copy(table, data)
+    (figures / "bad_yaml.md").write_text("---\nfigid: bad_yaml\ncaption: a: b\n---\n", encoding="utf-8")
+    (figures / "no_figid.md").write_text("---\nfigtitle: Nothing\n---\n", encoding="utf-8")
+    (figures / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (figures / "latin1.md").write_bytes("---\nfigid: latin1\ncaption: caf\u00e9\n---\n".encode("latin-1"))
+    (figures / "bad_table.md").write_text("---\nfigid: bad_table\n---\n", encoding="utf-8")
+    (data / "bad_table-genes.tsv").write_text("word\tsymbol\nAKT\tAKT1\n", encoding="utf-8")
+    (figures / "escape.md").write_text("---\nfigid: ../../escape\n---\n", encoding="utf-8")
+    reasons = {
+        "bad_yaml.md": "malformed YAML front matter at line 3: mapping values are not allowed in this context",
+        "no_figid.md": "missing or empty figid",
+        "binary.md": "binary file (NUL bytes), not a text file",
+        "latin1.md": "not valid UTF-8: byte 0xe9 on line 3",
+        "bad_table.md": f"{data / 'bad_table-genes.tsv'}: genes table lacks column(s) organism_id, organism_name, "
+                        "match, ncbigene_symbol, ncbigene_id, source (header: word symbol)",
+        "escape.md": "figid '../../escape' is not a plain file name (it would escape the output folder)",
+    }
+    return root, reasons
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_reports_each_bad_file_on_one_line_and_converts_the_rest(tmp_path, jobs):
+    db, reasons = bad_database(tmp_path / "db")
+    out = tmp_path / "out"
+    result = run_cli(str(db), "-o", str(out), "--jobs", jobs, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    expected = {f"pfocr-ndex: {db / '_figures' / name}: {reason}" for name, reason in reasons.items()}
+    assert set(lines) == expected and len(lines) == len(expected)
+    assert f"converted {len(GOOD)}, failed {len(reasons)}" in result.stdout
+    assert files_in(out) == {f"{figid}.cx2" for figid in GOOD}
+    assert not (tmp_path / "escape.cx2").exists() and not (tmp_path / "escape").exists()
+
+
+def test_cli_jobs_give_the_same_bytes(sample_db, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_cli(str(sample_db), "-o", str(one), cwd=tmp_path).returncode == 0
+    result = run_cli(str(sample_db), "-o", str(two), "-j", "2", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert "converted 99, failed 0" in result.stdout
+    assert files_in(one) == files_in(two) and len(files_in(one)) == 99
+    for name in files_in(one):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_cli_single_files_and_rerun(sample_db, tmp_path):
+    record = sample_db / "_figures" / f"{LEGACY}.md"
+    out = tmp_path / "out"
+    first = run_cli(str(record), str(sample_db / "_figures" / f"{START}.md"), "-o", str(out), cwd=tmp_path)
+    assert first.returncode == 0 and "converted 2, failed 0" in first.stdout
+    before = (out / f"{LEGACY}.cx2").read_bytes()
+    again = run_cli(str(record), "-o", str(out), cwd=tmp_path)
+    assert again.returncode == 0 and "converted 1, failed 0" in again.stdout
+    assert (out / f"{LEGACY}.cx2").read_bytes() == before
+    assert files_in(out) == {f"{LEGACY}.cx2", f"{START}.cx2"}
+
+
+def test_cli_default_outdir_is_cx2_in_the_working_folder(sample_db, tmp_path):
+    result = run_cli(str(sample_db / "_figures" / f"{START}.md"), cwd=tmp_path)
+    assert result.returncode == 0
+    assert files_in(tmp_path / "cx2") == {f"{START}.cx2"}
+
+
+def test_cli_nonexistent_path_is_a_usage_error(sample_db, tmp_path):
+    missing = tmp_path / "nope"
+    result = run_cli(str(sample_db), str(missing), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"pfocr-ndex: convert: {missing}: no such file or directory"]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["--jobs", "-1"], ["--jobs", "many"]])
+def test_cli_usage_errors(tmp_path, args):
+    result = run_cli(*args, *([str(SAMPLE_DB)] if args else []), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_style_option(sample_db, tmp_path):
+    style = load_style()
+    style["default"]["network"]["NETWORK_BACKGROUND_COLOR"] = "#123456"
+    style_file = tmp_path / "style.json"
+    style_file.write_text(json.dumps(style), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli(str(sample_db / "_figures" / f"{START}.md"), "-o", str(out), "--style", str(style_file),
+                     cwd=tmp_path)
+    assert result.returncode == 0
+    cx2 = json.loads((out / f"{START}.cx2").read_bytes())
+    assert aspect(cx2, "visualProperties")[0]["default"]["network"]["NETWORK_BACKGROUND_COLOR"] == "#123456"
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    result = run_cli(str(sample_db), "-o", str(tmp_path / "out2"), "--style", str(bad), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pfocr-ndex: convert: --style {bad}: not valid JSON")
+    assert not (tmp_path / "out2").exists()
+
+
+def test_api_rejects_missing_paths_before_converting(tmp_path):
+    with pytest.raises(PfocrError) as err:
+        convert([SAMPLE_DB / "_figures" / f"{START}.md", tmp_path / "missing"], outdir=tmp_path / "out")
+    assert str(err.value) == f"{tmp_path / 'missing'}: no such file or directory"
+    assert not (tmp_path / "out").exists()
+
+
+def test_api_on_error_callback_and_failures(tmp_path):
+    db, reasons = bad_database(tmp_path / "db")
+    seen = []
+    summary = convert([db], outdir=tmp_path / "out", jobs=1, on_error=lambda path, reason: seen.append((path, reason)))
+    expected = sorted((str(db / "_figures" / name), reason) for name, reason in reasons.items())
+    assert sorted(summary.failures) == sorted(seen) == expected
+    assert (summary.converted, summary.failed) == (len(GOOD), len(reasons))
+
+
+def test_write_failure_is_a_per_figure_failure(sample_db, tmp_path):
+    out = tmp_path / "out"
+    (out / f"{START}.cx2").mkdir(parents=True)        # a folder where the file should go
+    summary = convert([sample_db / "_figures" / f"{START}.md", sample_db / "_figures" / f"{LEGACY}.md"], outdir=out)
+    assert (summary.converted, summary.failed) == (1, 1)
+    path, reason = summary.failures[0]
+    assert path == str(sample_db / "_figures" / f"{START}.md")
+    assert reason == f"cannot write {out / START}.cx2: Is a directory"
+    assert files_in(out) == {f"{START}.cx2", f"{LEGACY}.cx2"}        # no temporary file left behind
