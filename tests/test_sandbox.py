@@ -130,6 +130,8 @@ def test_requested_visibility_applies_after_load_and_bad_visibility_is_500(sandb
     client = client_for(sandbox)
     network_id = uuid_of(client.save_new_cx2_network(make_cx2(), visibility="PUBLIC"))
     assert wait_completed(client, network_id)["visibility"] == "PUBLIC"
+    found = client_for(sandbox, "bob", "bobpw").search_networks("pathway figure")
+    assert (found["numFound"], [s["externalId"] for s in found["networks"]]) == (1, [network_id])
     with pytest.raises(NDExError) as caught:
         client.save_new_cx2_network(make_cx2(), visibility="public")
     response = http_response(caught.value)
