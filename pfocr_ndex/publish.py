@@ -55,7 +55,7 @@ from tqdm import tqdm
 from .credentials import Credentials
 from .errors import PfocrError
 from .fsutil import atomic_write_text
-from .writeback import NdexMap, database_map_path, set_ndex_field
+from .writeback import NdexMap, database_map_path, is_uuid, set_ndex_field
 
 __all__ = [
     "FigureOutcome", "NdexPublisher", "PreparedFigure", "PublishError", "PublishJournal", "PublishReport",
@@ -242,8 +242,12 @@ class PublishJournal:
         elif op == "foreign":
             st.foreign = f"{entry['uuid']} {entry['hash']}"
 
-    def append(self, op: str, **fields: Any) -> None:
-        """Apply and durably append one journal line."""
+    def append(self, op: str, *, durable: bool = False, **fields: Any) -> None:
+        """Apply and append one journal line; ``durable=True`` also fsyncs it.
+
+        Every line reaches the OS at once (a killed process loses nothing). Only "pending" must
+        survive a power loss too: the other steps are re-discovered from the server if lost.
+        """
         entry = {"op": op, **fields}
         line = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
         with self._lock:
@@ -252,9 +256,11 @@ class PublishJournal:
                 self._file = open(self.path, "ab")
             self._file.write(line)
             self._file.flush()
-            os.fsync(self._file.fileno())
             self._apply(entry)
             self.appended += 1
+            fd = self._file.fileno()
+        if durable:
+            os.fsync(fd)
 
     def compact(self) -> None:
         """Rewrite the journal as one line per figure and set (atomic)."""
@@ -324,7 +330,7 @@ class PublishReport:
     def to_dict(self) -> dict:
         return {"server": self.server, "username": self.username, "dry_run": self.dry_run,
                 "sandbox_dir": self.sandbox_dir, "counts": self.counts(),
-                "figures": [asdict(f) for f in self.figures]}
+                "figures": [asdict(f) for f in sorted(self.figures, key=lambda f: f.path)]}
 
     def write(self, path: str | PathLike[str]) -> None:
         """Write the report as JSON (atomic)."""
@@ -390,7 +396,9 @@ class NdexPublisher:
     networks, NDEx folders hold at most 100,000 items); ``workers`` concurrent uploads;
     ``state_dir`` for the journal; ``replace_foreign`` creates new networks for UUIDs this account
     cannot update; ``fill`` writes UUIDs back into records and ``_data/ndex_map.tsv``;
-    ``dry_run`` contacts nothing. The retry/timeout/batch knobs rarely need changing.
+    ``dry_run`` contacts nothing. The retry/timeout/batch knobs rarely need changing;
+    ``lost_grace`` is how long to wait before looking a lost create up a second time (a request
+    that timed out here may still be on its way through the server).
 
     >>> publisher = NdexPublisher("http://127.0.0.1:8080", "alice", "secret",
     ...                           network_set="PFOCR", workers=4)      # doctest: +SKIP
@@ -407,7 +415,7 @@ class NdexPublisher:
                  upload_timeout: float = 300.0, poll_interval: float = 0.5, verify_timeout: float = 900.0,
                  verify_batch: int = 500, set_batch: int = 1000, set_limit: int = FOLDER_LIMIT,
                  map_flush_every: int = 1000, sandbox_dir: str | None = None,
-                 state_key: str | None = None) -> None:
+                 state_key: str | None = None, lost_grace: float = 10.0) -> None:
         if visibility not in VISIBILITIES:
             raise PfocrError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
         if index_level is not None and index_level not in INDEX_LEVELS:
@@ -424,11 +432,12 @@ class NdexPublisher:
         self.retries, self.backoff, self.timeout, self.upload_timeout = retries, backoff, timeout, upload_timeout
         self.poll_interval, self.verify_timeout, self.verify_batch = poll_interval, verify_timeout, verify_batch
         self.set_batch, self.map_flush_every, self.sandbox_dir = set_batch, map_flush_every, sandbox_dir
+        self.lost_grace = lost_grace
         # One journal per server and account (``state_key`` names it when the URL is not stable).
         key = state_key or f"{re.sub(r'^https?://', '', self.server)}--{username}"
         self.journal = PublishJournal(Path(state_dir) / (re.sub(r"[^A-Za-z0-9.-]+", "_", key) + ".jsonl"))
         self._client: _Client | None = None
-        self._user_id: str | None = None
+        self._upload_slots = threading.BoundedSemaphore(workers)
 
     def __repr__(self) -> str:
         return f"NdexPublisher({self.server!r}, {self.username!r}, visibility={self.visibility!r})"
@@ -468,11 +477,14 @@ class NdexPublisher:
             time.sleep(random.uniform(0, min(30.0, self.backoff * 2 ** attempt)))
         raise AssertionError("unreachable")
 
+    def _upload(self, fn: Callable[[], T], *, creates: bool = False) -> T:
+        """An upload call: at most ``workers`` at a time (the other threads build networks meanwhile)."""
+        with self._upload_slots:
+            return self._call(fn, creates=creates)
+
     def check_credentials(self) -> None:
         """Make sure the server is reachable and accepts the password; raise ``PublishError`` if not."""
-        try:
-            user = self._call(lambda: self.client.get_user_by_username(self.username))
-            self._user_id = user["externalId"]
+        try:   # the user lookup, then a call only the account itself may make
             self._call(lambda: self.client.get_user_network_summaries(self.username, offset=0, limit=1))
         except _CallFailed as failed:
             status, code = failed.problem.status, failed.problem.code
@@ -522,6 +534,8 @@ class NdexPublisher:
         from .validate import validate_cx2
 
         record = read_record(path)
+        if record.ndex and not is_uuid(record.ndex.strip()):
+            raise PfocrError(f"the ndex field is not a bare UUID: {record.ndex[:60]!r}", path)
         network = build_network(record, style=self.style)
         problems = validate_cx2(network.cx2)
         if problems:
@@ -529,7 +543,7 @@ class NdexPublisher:
             raise PfocrError(f"invalid CX2, not uploaded: {problems[0]}{more}", path)
         data = network.to_json()
         return PreparedFigure(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
-                     network.edge_count, record.ndex or None)
+                     network.edge_count, (record.ndex or "").strip().lower() or None)
 
     def _process(self, path: Path) -> FigureOutcome | _Uploaded | _Lost:
         try:
@@ -565,9 +579,9 @@ class NdexPublisher:
             return FigureOutcome(task.figid, str(path), "failed", target, failed.problem.message)
 
     def _create(self, task: PreparedFigure, replaces: str | None = None, note: str = "") -> _Uploaded | _Lost:
-        self.journal.append("pending", figid=task.figid, hash=task.digest, replaces=replaces)
+        self.journal.append("pending", durable=True, figid=task.figid, hash=task.digest, replaces=replaces)
         try:
-            location = self._call(lambda: self.client.save_cx2_stream_as_new_network(
+            location = self._upload(lambda: self.client.save_cx2_stream_as_new_network(
                 io.BytesIO(task.data), visibility=self.visibility), creates=True)
         except _CallFailed as failed:
             if failed.ambiguous:
@@ -580,7 +594,7 @@ class NdexPublisher:
 
     def _update(self, task: PreparedFigure, uuid: str, ours: bool) -> _Uploaded | _Lost | FigureOutcome:
         try:
-            self._call(lambda: self.client.update_cx2_network(io.BytesIO(task.data), uuid))
+            self._upload(lambda: self.client.update_cx2_network(io.BytesIO(task.data), uuid))
         except _CallFailed as failed:
             problem = failed.problem
             not_ours = problem.status in (401, 404) or (
@@ -679,8 +693,10 @@ class _Run:
     # -- driving --
 
     def execute(self, paths: Iterator[Path]) -> None:
-        max_in_flight = self.p.workers * 2
-        with ThreadPoolExecutor(self.p.workers, thread_name_prefix="publish") as pool:
+        # Twice as many threads as upload slots, so networks are built while others upload; a deeper
+        # queue keeps the uploads busy while this thread verifies and writes records back.
+        max_in_flight = self.p.workers * 6
+        with ThreadPoolExecutor(self.p.workers * 2, thread_name_prefix="publish") as pool:
             self.pool = pool
             try:
                 for path in paths:
@@ -716,14 +732,15 @@ class _Run:
     def step(self, block: bool) -> None:
         """Handle one finished figure (waiting up to a poll interval), then verify if due."""
         try:
-            future = self.results.get(timeout=self.p.poll_interval) if block else self.results.get_nowait()
+            future = self.results.get(timeout=self.p.poll_interval / 2) if block else self.results.get_nowait()
         except queue.Empty:
             future = None
         if future is not None:
             self.in_flight -= 1
             self.handle(future)
-        if self.verifying and (time.monotonic() - self.last_poll >= self.p.poll_interval or
-                               (not self.in_flight and future is None)):
+        # Once nothing is in flight, only loading is left to wait for: poll twice as often.
+        interval = self.p.poll_interval if self.in_flight else self.p.poll_interval / 2
+        if self.verifying and time.monotonic() - self.last_poll >= interval:
             self.verify()
 
     def handle(self, future: Future) -> None:
@@ -733,8 +750,9 @@ class _Run:
         elif isinstance(result, _Lost):
             self.lost.append(result)
         elif result.outcome == "unchanged":
-            self.write_back(Path(result.path), result.figid, result.uuid)
-            self.finish(result)
+            problem = self.write_back(Path(result.path), result.figid, result.uuid)
+            self.finish(result if problem is None else
+                        FigureOutcome(result.figid, result.path, "failed", result.uuid, problem))
         else:
             self.finish(result)
 
@@ -784,10 +802,13 @@ class _Run:
             except _CallFailed as failed:
                 self.fail_verification(item, f"verified, but setting visibility failed: {failed.problem.message}")
                 continue
-            self.write_back(item.path, item.figid, uuid)
             self.p.journal.append("published", figid=item.figid, uuid=uuid, hash=item.digest)
-            self.finish(FigureOutcome(item.figid, str(item.path), "created" if item.created else "updated",
-                                      uuid, item.detail))
+            problem = self.write_back(item.path, item.figid, uuid)
+            if problem is None:
+                self.finish(FigureOutcome(item.figid, str(item.path), "created" if item.created else "updated",
+                                          uuid, item.detail))
+            else:
+                self.finish(FigureOutcome(item.figid, str(item.path), "failed", uuid, problem))
 
     def fail_verification(self, item: _Uploaded, reason: str) -> None:
         # The network stays ours in the journal: the next run updates it instead of creating another.
@@ -809,29 +830,41 @@ class _Run:
 
     # -- write-back, map, network set --
 
-    def write_back(self, path: Path, figid: str, uuid: str | None) -> None:
+    def write_back(self, path: Path, figid: str, uuid: str | None) -> str | None:
+        """Queue set membership, fill the record and map; the problem if the record cannot be written."""
         if uuid is None:
-            return
+            return None
         if self.p.network_set and self.p.journal.state(figid).in_set is None:
             self.set_queue.append(figid)
             self.uuids[figid] = uuid
             if len(self.set_queue) >= self.p.set_batch:
                 self.flush_set()
         if not self.p.fill:
-            return
-        set_ndex_field(path, uuid)
+            return None
+        try:
+            set_ndex_field(path, uuid)
+        except (PfocrError, OSError) as err:
+            reason = err.message if isinstance(err, PfocrError) else (err.strerror or str(err))
+            return f"published as {uuid}, but the record could not be filled: {reason}"
         map_path = database_map_path(path)
         if map_path is None:
-            return
-        ndex_map = self.maps.get(map_path)
+            return None
+        if map_path not in self.maps:
+            try:
+                self.maps[map_path] = NdexMap(map_path)
+            except PfocrError as err:      # a broken map is reported once and left alone
+                self.maps[map_path] = None
+                self.p.echo(f"{err}; {map_path.name} not updated")
+        ndex_map = self.maps[map_path]
         if ndex_map is None:
-            ndex_map = self.maps[map_path] = NdexMap(map_path)
+            return None
         ndex_map.set(figid, uuid)
         self.written += 1
         if self.written % self.p.map_flush_every == 0:
             for m in self.maps.values():
                 if m is not None:
                     m.flush()
+        return None
 
     def flush_set(self, final: bool = False) -> None:
         """Add queued networks to the network set, many per call, opening a new part when one is full."""
@@ -872,11 +905,18 @@ class _Run:
 
     # -- lost creates --
 
-    def resolve_pending(self, figids: list[str]) -> None:
-        """Look up creates started by an earlier (killed) run; record the UUIDs that exist."""
+    def resolve_pending(self, figids: list[str], grace: float = 0.0) -> None:
+        """Look up creates whose answer was lost (or started by a killed run); record the UUIDs that exist.
+
+        ``grace``: when some are not found, look again after this many seconds, for a request
+        that timed out here but is still on its way through the server.
+        """
         if not figids:
             return
         found = self.p.find_networks(set(figids))
+        if grace > 0 and len(found) < len(figids):
+            time.sleep(grace)
+            found.update(self.p.find_networks(set(figids) - set(found)))
         for figid in figids:
             st = self.p.journal.state(figid)
             if figid in found:
@@ -887,7 +927,7 @@ class _Run:
     def retry_lost(self) -> None:
         lost, self.lost = self.lost, []
         try:
-            self.resolve_pending([item.figid for item in lost])
+            self.resolve_pending([item.figid for item in lost], grace=self.p.lost_grace)
         except _CallFailed as failed:
             for item in lost:
                 self.finish(FigureOutcome(item.figid, str(item.path), "failed", None,

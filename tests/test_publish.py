@@ -219,6 +219,38 @@ def test_update_retries_while_locked(sb: NdexSandbox, db: Path, tmp_path: Path) 
     assert server_figids(sb)["PMC10037071__gr7"] == 1
 
 
+def test_hung_create_is_found_not_repeated(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb.faults.add("hang", method="POST", path_regex=r"^/v3/networks$", count=1, delay=0.6)
+    sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=502)
+    report = publisher(sb, tmp_path, upload_timeout=0.2, lost_grace=0.8).publish([db])
+    assert report.counts()["created"] == 6 and report.failed == 0
+    assert_published(sb, db, EMPTY)
+    assert len(sb.networks_of(USER)) == 6
+
+
+def test_visibility_and_index_level(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    publisher(sb, tmp_path, visibility="UNLISTED", index_level="META").publish([db])
+    for figid in EMPTY:
+        summary = sb.summary(server_uuid(sb, figid))
+        assert (summary["visibility"], summary["indexLevel"]) == ("UNLISTED", "META")
+    # Updates (no visibility parameter on PUT) get theirs through systemproperty.
+    report = publisher(sb, tmp_path, visibility="PRIVATE", state_dir=tmp_path / "other").publish([db])
+    assert report.counts()["updated"] == 6
+    assert {sb.summary(server_uuid(sb, f))["visibility"] for f in EMPTY} == {"PRIVATE"}
+    assert sum(1 for r in sb.requests if r.path.endswith("/systemproperty")) == 6 + 6
+
+
+def test_bad_ndex_field_fails_that_figure_only(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    record = db / "_figures" / f"{EMPTY[0]}.md"
+    record.write_bytes(record.read_bytes().replace(b"ndex: ''", b"ndex: https://www.ndexbio.org/viewer/networks/x"))
+    before = record.read_bytes()
+    report = publisher(sb, tmp_path).publish([db])
+    [failed] = [f for f in report.figures if f.outcome == "failed"]
+    assert failed.figid == EMPTY[0] and "not a bare UUID" in failed.detail and str(record) in failed.detail
+    assert record.read_bytes() == before
+    assert report.counts()["created"] == 5
+
+
 def cli_env(sb: NdexSandbox, password: str = PASSWORD) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NDEX_")}
     env.update(NDEX_USERNAME=USER, NDEX_PASSWORD=password, NDEX_SERVER=sb.url, PYTHONPATH=str(ROOT))
