@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import heapq
+import logging
 import re
 import socket
 import threading
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from . import NdexSandbox
 
 __all__ = ["RequestRecord", "SandboxHTTPServer", "LoadQueue"]
+
+logger = logging.getLogger(__name__)
 
 SERVER_VERSION = "3.0.0"  # what /v2/admin/status reports; /rest/admin/status (v1 service) says "2.0"
 PROXY_REASONS = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
@@ -115,7 +118,11 @@ class LoadQueue:
                     self._cond.wait(timeout=min(wait, 0.5))
                     continue
                 heapq.heappop(self._heap)
-            self._store.run_loading_task(network_id)
+            try:
+                self._store.run_loading_task(network_id)
+            except Exception:  # keep serving the other networks; this one stays locked, as on NDEx
+                if not self._stop.is_set():
+                    logger.exception("NDEx sandbox: loading task for network %s failed", network_id)
 
 
 Route = Callable[["Request"], Reply]

@@ -251,7 +251,12 @@ def load_cx2(data: bytes) -> dict[str, Any]:
         raise _LoadFailure(str(err) or "Unknow server error.") from None
     if errors:
         raise _LoadFailure(errors[0])
-    return _summarize_cx2(cx2)
+    try:
+        return _summarize_cx2(cx2)
+    except _LoadFailure:
+        raise
+    except Exception as err:  # a document the validator let through but the loader cannot read
+        raise _LoadFailure(str(err) or "Unknow server error.") from None
 
 
 class SandboxStore:
