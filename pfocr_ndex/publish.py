@@ -185,8 +185,9 @@ class FigureState:
 class PublishJournal:
     """Append-only JSONL journal of publish steps, fsynced line by line; replayed into ``states``.
 
-    Lines: ``pending`` (before a create), ``uploaded`` (2xx from create/update), ``published``
-    (verified and written back), ``foreign``, ``set`` (a network set), ``inset`` (set membership).
+    Lines: ``pending`` (before a create), ``uploaded`` (2xx from create/update), ``rejected``
+    (verification failed: upload again next time), ``published`` (verified), ``foreign``, ``set``
+    (a network set), ``inset`` (set membership).
     A torn last line (killed mid-write) is ignored. :meth:`compact` rewrites it as a snapshot.
     """
 
@@ -237,6 +238,8 @@ class PublishJournal:
             st.uuid, st.uploaded_hash, st.pending_hash = entry["uuid"], entry["hash"], None
             if entry.get("replaces"):
                 st.replaced = entry["replaces"]
+        elif op == "rejected":
+            st.uploaded_hash = None
         elif op == "published":
             st.uuid, st.published_hash = entry["uuid"], entry["hash"]
         elif op == "foreign":
@@ -543,7 +546,7 @@ class NdexPublisher:
             raise PfocrError(f"invalid CX2, not uploaded: {problems[0]}{more}", path)
         data = network.to_json()
         return PreparedFigure(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
-                     network.edge_count, (record.ndex or "").strip().lower() or None)
+                              network.edge_count, (record.ndex or "").strip().lower() or None)
 
     def _process(self, path: Path) -> FigureOutcome | _Uploaded | _Lost:
         try:
@@ -812,6 +815,7 @@ class _Run:
 
     def fail_verification(self, item: _Uploaded, reason: str) -> None:
         # The network stays ours in the journal: the next run updates it instead of creating another.
+        self.p.journal.append("rejected", figid=item.figid)
         self.finish(FigureOutcome(item.figid, str(item.path), "failed", item.uuid, f"{reason}; record not filled"))
 
     def set_system_properties(self, uuid: str, summary: dict) -> None:
