@@ -298,8 +298,8 @@ def test_lost_response_creates_the_network_but_the_client_sees_a_connection_erro
     with pytest.raises(NDExError) as caught:
         client.save_new_cx2_network(make_cx2("lost"))
     assert "ConnectionError" in str(caught.value)
-    owned = sandbox.networks_of("alice")
-    assert [s["name"] for s in owned] == ["lost"]
+    [created] = sandbox.networks_of("alice")
+    assert wait_completed(client, created["externalId"])["name"] == "lost"
     assert [r.status for r in sandbox.requests if r.method == "POST"] == [None]
 
 
