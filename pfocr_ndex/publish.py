@@ -624,6 +624,10 @@ class NdexPublisher:
 
         Raises ``PublishError`` before touching anything when the server or credentials are unusable.
         """
+        paths = [Path(p) for p in paths]
+        for path in paths:
+            if not path.exists():
+                raise PublishError("no such file or directory; nothing was changed", path)
         report = PublishReport(self.server, self.username, self.dry_run, self.sandbox_dir)
         if self.dry_run:
             return self._publish(paths, report)
@@ -702,7 +706,12 @@ class _Run:
         with ThreadPoolExecutor(self.p.workers * 2, thread_name_prefix="publish") as pool:
             self.pool = pool
             try:
+                seen: set[str] = set()
                 for path in paths:
+                    if path.stem in seen:    # two threads must never publish one figure
+                        self.p.echo(f"{path}: skipped, figure {path.stem} was already given")
+                        continue
+                    seen.add(path.stem)
                     while self.in_flight >= max_in_flight or len(self.verifying) >= 4 * self.p.verify_batch:
                         self.step(block=True)
                     self.submit(path)
@@ -716,7 +725,7 @@ class _Run:
                 for lost in self.lost:
                     self.finish(FigureOutcome(lost.figid, str(lost.path), "failed", None,
                                               f"create answer lost ({lost.reason}) and the network was not found"))
-                self.flush_set(final=True)
+                self.flush_set()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -870,7 +879,7 @@ class _Run:
                     m.flush()
         return None
 
-    def flush_set(self, final: bool = False) -> None:
+    def flush_set(self) -> None:
         """Add queued networks to the network set, many per call, opening a new part when one is full."""
         while self.set_queue:
             name, set_id, room = self.current_set()
@@ -960,5 +969,6 @@ def local_sandbox(data_dir: str | PathLike[str] = ".ndex-sandbox") -> Iterator[t
 
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     data_dir = str(data_dir)
-    with NdexSandbox(data_dir=data_dir, port=0, users={SANDBOX_USER: SANDBOX_PASSWORD}) as sandbox:
+    with NdexSandbox(data_dir=data_dir, port=0, users={SANDBOX_USER: SANDBOX_PASSWORD},
+                     record_limit=10_000) as sandbox:
         yield sandbox, Credentials(sandbox.url, SANDBOX_USER, SANDBOX_PASSWORD, f"local sandbox in {data_dir}")

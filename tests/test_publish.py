@@ -251,6 +251,17 @@ def test_bad_ndex_field_fails_that_figure_only(sb: NdexSandbox, db: Path, tmp_pa
     assert report.counts()["created"] == 5
 
 
+def test_figure_given_twice_is_published_once(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    lines: list[str] = []
+    twice = db / "_figures" / f"{EMPTY[0]}.md"
+    report = publisher(sb, tmp_path, echo=lines.append).publish([twice, db])
+    assert report.counts()["created"] == 6 and len(report.figures) == 10
+    assert lines.count(f"{twice}: skipped, figure {EMPTY[0]} was already given") == 1
+    assert_published(sb, db, EMPTY)
+    with pytest.raises(PublishError, match="no such file"):
+        publisher(sb, tmp_path).publish([db, tmp_path / "missing"])
+
+
 def cli_env(sb: NdexSandbox, password: str = PASSWORD) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NDEX_")}
     env.update(NDEX_USERNAME=USER, NDEX_PASSWORD=password, NDEX_SERVER=sb.url, PYTHONPATH=str(ROOT))
