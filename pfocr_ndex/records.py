@@ -74,13 +74,22 @@ class FigureRecord:
 def _entity_factory():
     """A fast ``Entity(...)``: a frozen dataclass's ``__init__`` goes through ``object.__setattr__``
     field by field, 4x slower than setting the slots directly (it was the costliest step of reading)."""
+    assert tuple(Entity.__dataclass_fields__) == (
+        "name", "type", "represents", "words", "sources", "organism", "xrefs", "taxon")
     new = object.__new__
-    setters = tuple(Entity.__dict__[f].__set__ for f in Entity.__dataclass_fields__)
+    set_name, set_type, set_represents, set_words, set_sources, set_organism, set_xrefs, set_taxon = (
+        Entity.__dict__[f].__set__ for f in Entity.__dataclass_fields__)
 
-    def make(*values: object) -> Entity:
+    def make(name, type, represents, words, sources, organism, xrefs, taxon) -> Entity:
         entity = new(Entity)
-        for setter, value in zip(setters, values):
-            setter(entity, value)
+        set_name(entity, name)
+        set_type(entity, type)
+        set_represents(entity, represents)
+        set_words(entity, words)
+        set_sources(entity, sources)
+        set_organism(entity, organism)
+        set_xrefs(entity, xrefs)
+        set_taxon(entity, taxon)
         return entity
 
     return make
@@ -123,8 +132,9 @@ class _Unsupported(Exception):
 
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-# Left to libyaml: tabs, CR, YAML 1.1 line breaks, BOM, control characters, blank lines (they fold to "\n").
-_HANDLED_BY_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]|\n *\n")
+# Left to libyaml: tabs, CR, YAML 1.1 line breaks, BOM, control characters, and blank lines (they fold to "\n").
+_HANDLED_BY_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_BLANK_LINE = re.compile("\n *\n")
 _PLAIN_START_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]+")
 _SIMPLE_INT = re.compile(r"[-+]?[1-9][0-9]*|0")
@@ -160,30 +170,46 @@ def _item_pattern(indent: int) -> re.Pattern[str]:
 
 def _fast_mapping(text: str, pos: int, end: int, indent: int) -> dict:
     """The block mapping at ``indent`` spanning ``text[pos:end]``."""
-    entry = _entry_pattern(indent)
-    item_start = " " * indent + "- "
     result: dict = {}
-    while pos < end:
-        m = entry.match(text, pos, end)
-        if m is None:
-            raise _Unsupported
+    open_key = None  # a key with nothing after it: the lines before the next key are its list
+    for m in _entry_pattern(indent).finditer(text, pos, end):
+        if m.start() != pos:
+            pos = _fast_indentless_list(text, pos, m.start(), indent, open_key, result)
         quoted_key, key, rest, block = m.groups()
         if quoted_key is not None:
             key = quoted_key
-        elif _resolve_plain(key) is not key:
-            raise _Unsupported
+        elif key not in _STR_KEYS:
+            if _resolve_plain(key) is not key:
+                raise _Unsupported
+            _STR_KEYS.add(key)
         if key in result:
             raise _Unsupported
         pos = m.end()
+        open_key = None
         if rest:
             result[key] = _fast_scalar(rest, block)
         elif block:
             result[key] = _fast_block(text, m.start(4), pos)
-        elif text.startswith(item_start, pos):  # R writes lists at the key's own indent
-            result[key], pos = _fast_sequence(text, pos, end, indent)
         else:
             result[key] = None
+            open_key = key
+    if pos != end:
+        _fast_indentless_list(text, pos, end, indent, open_key, result)
     return result
+
+
+_STR_KEYS: set[str] = set()  # plain keys already known to resolve to themselves
+
+
+def _fast_indentless_list(text: str, pos: int, end: int, indent: int, key: str | None, result: dict) -> int:
+    """``text[pos:end]`` must be the ``- item`` lines of ``key`` (R writes lists at the key's own indent)."""
+    if key is None:
+        raise _Unsupported
+    items, pos = _fast_sequence(text, pos, end, indent)
+    if pos != end:
+        raise _Unsupported
+    result[key] = items
+    return pos
 
 
 def _fast_block(text: str, pos: int, end: int) -> object:
@@ -204,6 +230,11 @@ def _count_spaces(text: str, pos: int) -> int:
 
 
 def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, int]:
+    run = _one_line_items_pattern(indent).match(text, pos, end)
+    if run is not None:  # the common case: a run of one-line plain items, checked all at once
+        values = [line[indent + 2:].strip(" ") for line in run.group().split("\n")[:-1]]
+        if not _SPECIAL_ITEM.search("\n".join(values)):
+            return [_resolve_plain(v) if v[:1] in _IMPLICIT else v for v in values], run.end()
     item = _item_pattern(indent)
     items = []
     while True:
@@ -215,6 +246,17 @@ def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, in
             raise _Unsupported
         items.append(_fast_scalar(rest, block))
         pos = m.end()
+
+
+@lru_cache(maxsize=16)
+def _one_line_items_pattern(indent: int) -> re.Pattern[str]:
+    """A run of ``- item`` lines at ``indent``, none continued on a deeper line."""
+    return re.compile(r"(?: {%d}- [^\n]*\n(?! {%d}))+" % (indent, indent + 1))
+
+
+# An item needing a closer look: empty, starting with an indicator (quotes included), or holding
+# ": ", " #" or a final ":".
+_SPECIAL_ITEM = re.compile(r"(?m)^(?:$|[-?:,\[\]{}#&*!|>'\"%@`])|: | #|:$")
 
 
 def _fast_scalar(rest: str, block: str) -> object:
@@ -270,7 +312,7 @@ def _closing_quote(body: str) -> int:
 
 def _fast_load(text: str) -> dict:
     """Read the R-yaml subset; raise ``_Unsupported`` for anything else."""
-    if not text or _HANDLED_BY_LIBYAML.search(text):
+    if not text or _HANDLED_BY_LIBYAML.search(text) or _BLANK_LINE.search(text):
         raise _Unsupported
     if text[-1] != "\n":
         text += "\n"
