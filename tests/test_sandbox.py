@@ -399,3 +399,33 @@ def test_unusable_data_dir_or_port_is_one_clear_line(tmp_path, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2 and all(line.startswith("pfocr-ndex: ") for line in lines)
     assert str(not_a_dir) in lines[0] and f"127.0.0.1:{running.port}" in lines[1]
+
+
+def test_concurrent_clients_each_get_their_own_network(sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(index: int) -> str:
+        return uuid_of(client_for(sandbox, skip_version_check=True).save_new_cx2_network(make_cx2(f"c{index}")))
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(create, range(24)))
+    assert len(set(ids)) == 24
+    reader = client_for(sandbox, skip_version_check=True)
+    names = {wait_completed(reader, network_id)["name"] for network_id in ids}
+    assert names == {f"c{index}" for index in range(24)}
+    assert sorted(r.status for r in sandbox.requests if r.method == "POST") == [201] * 24
+
+
+def test_disk_quota_is_a_403_on_create():
+    one_network = len(json.dumps(make_cx2()).encode())
+    with NdexSandbox(users={"alice": PASSWORD}, load_delay=0.0, disk_quota=one_network + 10) as sb:
+        client = client_for(sb)
+        client.save_new_cx2_network(make_cx2())
+        assert client.get_user_by_username("alice")["diskUsed"] == one_network
+        client.save_new_cx2_network(make_cx2())  # NDEx checks the space already used, not the upload
+        with pytest.raises(NDExError) as caught:
+            client.save_new_cx2_network(make_cx2())
+        response = http_response(caught.value)
+        assert response.status_code == 403
+        assert response.json()["message"].startswith("You have used all allocated disk space")
+        assert len(sb.networks_of("alice")) == 2

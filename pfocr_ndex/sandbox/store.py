@@ -340,11 +340,11 @@ class SandboxStore:
         row = self._one("SELECT COALESCE(SUM(cx2_size), 0) FROM networks WHERE owner_id = ?", (user_id,))
         return int(row[0])
 
-    def _check_disk_space(self, user_id: str, incoming: int) -> None:
-        used = self._disk_used(user_id)
-        if self.disk_quota >= 0 and used + incoming > self.disk_quota:
-            raise ApiError.forbidden(f"You have used all allocated disk space ({used} of "
-                                     f"{self.disk_quota} bytes).")
+    def _check_disk_space(self, user_id: str) -> None:
+        """``UserDAO.checkDiskSpace``: refuse once the space already used reaches the quota."""
+        if self.disk_quota >= 0 and self._disk_used(user_id) >= self.disk_quota:
+            raise ApiError.forbidden(f"You have used all allocated disk space ({self.disk_quota}). "
+                                     "Please contact support@ndexbio.org if you need more disk space.")
 
     # --- users ----------------------------------------------------------------------------
 
@@ -403,7 +403,7 @@ class SandboxStore:
                        folder_id: str | None = None, network_id: str | None = None) -> dict[str, Any]:
         """Store an upload, locked and not yet validated (``processRawCX2Network``)."""
         with self._lock:
-            self._check_disk_space(user_id, 0)
+            self._check_disk_space(user_id)
             if folder_id is not None:
                 self._check_folder_room(folder_id, 1)
             network_id = network_id or _new_ndex_uuid()
@@ -420,7 +420,7 @@ class SandboxStore:
                        visibility: str | None = None) -> dict[str, Any]:
         """``lockNetworkForUpdate`` + ``clearNetworkSummary``: replace the CX2, locked and unvalidated."""
         with self._lock:
-            self._check_disk_space(user_id, 0)
+            self._check_disk_space(user_id)
             row = self._network(network_id)
             if row["read_only"]:
                 raise ApiError.forbidden("Error: Unable to update a read-only network.")
