@@ -68,9 +68,15 @@ class NdexSandbox:
         self._records_lock = threading.Lock()
         self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size,
                                    disk_quota=disk_quota)
-        for name, password in (users or {}).items():
-            self._store.add_user(name, password)
-        self._httpd = SandboxHTTPServer(self, port)
+        try:
+            for name, password in (users or {}).items():
+                self._store.add_user(name, password)
+            self._httpd = SandboxHTTPServer(self, port)
+        except BaseException:  # e.g. the port is taken: release the database and the temporary folder
+            self._store.close()
+            if self._tempdir is not None:
+                self._tempdir.cleanup()
+            raise
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._loads = LoadQueue(self._store, self._httpd.stop)
