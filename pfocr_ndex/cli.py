@@ -162,7 +162,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         style = load_style(args.style)
     options = dict(visibility=args.visibility, index_level=args.index_level, network_set=args.network_set,
                    workers=args.workers, replace_foreign=args.replace_foreign, fill=args.fill,
-                   dry_run=args.dry_run, style=style, progress=not args.quiet and not args.dry_run,
+                   dry_run=args.dry_run, style=style,
+                   progress=not args.quiet and not args.dry_run and sys.stderr.isatty(),
                    upload_timeout=args.upload_timeout)
     if args.dry_run:
         options["echo"] = print
@@ -172,7 +173,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
             options.update(sandbox_dir=str(sandbox_dir), state_key="sandbox",
                            state_dir=args.state_dir or str(sandbox_dir / "publish-state"))
             if args.dry_run:       # contacts nothing, not even the sandbox
-                server, username, password = "(local sandbox, not started)", "pfocr", ""
+                server, username, password = "sandbox", "pfocr", ""
             else:
                 _, credentials = stack.enter_context(local_sandbox(sandbox_dir))
                 print(f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "

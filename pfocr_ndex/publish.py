@@ -322,12 +322,15 @@ class PublishReport:
         return sum(1 for f in self.figures if f.outcome == "failed")
 
     def summary(self) -> str:
-        where = (f"local sandbox {self.server} (data in {self.sandbox_dir})" if self.sandbox_dir
-                 else f"{self.server} as {self.username}")
+        if self.sandbox_dir:
+            where = "the local NDEx sandbox" + ("" if self.dry_run else f" at {self.server}")
+            where += f" (data in {self.sandbox_dir})"
+        else:
+            where = f"{self.server} as {self.username}"
         parts = []
         for name, n in self.counts().items():
             parts.append(f"{n} {name} ({UNCHANGED_NOTE})" if name == "unchanged" and n else f"{n} {name}")
-        verb = "dry run, nothing contacted; against" if self.dry_run else "published to"
+        verb = "dry run (nothing contacted) for" if self.dry_run else "published to"
         return f"{verb} {where}: " + ", ".join(parts)
 
     def to_dict(self) -> dict:
