@@ -423,7 +423,7 @@ class _Table:
 
     __slots__ = ("path", "kind", "columns", "rows")
 
-    def __init__(self, path: Path, kind: str, columns: dict[str, int], rows: list[list[str]]) -> None:
+    def __init__(self, path: str, kind: str, columns: dict[str, int], rows: list[list[str]]) -> None:
         self.path, self.kind, self.columns, self.rows = path, kind, columns, rows
 
 
@@ -437,7 +437,7 @@ def _load_table_bytes(path: str, kind: str) -> bytes | None:
         raise RecordError(f"cannot read {kind} table: {err.strerror}", path) from None
 
 
-def _parse_table(data: bytes, path: Path, kind: str) -> _Table:
+def _parse_table(data: bytes, path: str, kind: str) -> _Table:
     """Parse a per-figure TSV; its columns are found by header name."""
     lines = _decode(data, path).split("\n")
     if lines[-1] == "":
@@ -471,13 +471,15 @@ def _gene_entities(table: _Table) -> list[Entity]:
     i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
     found: dict[object, tuple[list, dict, dict]] = {}
     for row in table.rows:
-        gene_id = row[i_id]
-        key: object = gene_id if gene_id not in _TABLE_NA else ("family", row[i_taxon], row[i_match], row[i_word])
+        key: object = row[i_id]
+        if key in _TABLE_NA:  # a family without member gene: one entity per (organism, family)
+            key = ("family", row[i_taxon], row[i_match], row[i_word])
         entry = found.get(key)
         if entry is None:
-            entry = found[key] = (row, {}, {})
-        entry[1][row[i_word]] = None
-        entry[2][row[i_source]] = None
+            found[key] = (row, {row[i_word]: None}, {row[i_source]: None})
+        else:
+            entry[1][row[i_word]] = None
+            entry[2][row[i_source]] = None
     entities = []
     for key, (row, words, sources) in found.items():
         organism, taxon = _na(row[i_organism]), _na(row[i_taxon])
@@ -614,7 +616,7 @@ def _keyword_entities(fields: dict) -> list[Entity]:
 
 # --- records ----------------------------------------------------------------------------------
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: str | Path) -> str:
     if b"\0" in data:
         raise RecordError("binary file (NUL bytes), not a text file", path)
     try:
@@ -650,6 +652,11 @@ def _database_data_dir(folder: str) -> str | None:
         if os.path.isdir(data_dir):
             return data_dir
     return None
+
+
+@lru_cache(maxsize=64)
+def _as_path(folder: str) -> Path:
+    return Path(folder)
 
 
 def _without_schema_jsonld(front_matter: str) -> str:
@@ -690,13 +697,13 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
     # The figid must equal the file stem (checked below), so the tables can be looked up first.
     stem = path.stem
     folder = os.fspath(data_dir) if data_dir is not None else _find_data_dir(os.path.dirname(path), stem)
-    table_bytes: dict[str, tuple[Path, bytes]] = {}
+    table_bytes: dict[str, tuple[str, bytes]] = {}
     if folder is not None:
         for kind in TABLE_KINDS:
             table_path = os.path.join(folder, f"{stem}-{kind}.tsv")
             content = _load_table_bytes(table_path, kind)
             if content is not None:
-                table_bytes[kind] = (Path(table_path), content)
+                table_bytes[kind] = (table_path, content)
     if table_bytes:
         front_matter = _without_schema_jsonld(front_matter)
 
@@ -730,6 +737,6 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         entities=tuple(entities),
         entity_source=source,
         ndex=ndex if isinstance(ndex, str) else None,
-        data_dir=None if folder is None else Path(folder),
-        extra={"tables": tuple(table_path.name for table_path, _ in table_bytes.values())},
+        data_dir=None if folder is None else _as_path(folder),
+        extra={"tables": tuple(os.path.basename(table_path) for table_path, _ in table_bytes.values())},
     )
