@@ -71,7 +71,7 @@ SANDBOX_USER = "pfocr"
 SANDBOX_PASSWORD = "pfocr-sandbox"   # local-only account of the embedded sandbox, not a secret
 UNCHANGED_NOTE = "content hash matches last publish"
 
-_TRANSIENT_STATUS = {429, 502, 503, 504}
+_TRANSIENT_STATUS = {429, 502, 503, 504}    # for ndex2 messages that carry no response
 _TRANSIENT_CODES = {"NDEx_Concurrent_Modification_Exception", "NDEx_Modify_Invalid_Network_Exception"}
 # A create answered like this may or may not have been carried out by the server.
 _AMBIGUOUS_STATUS = {502, 504}
@@ -122,7 +122,10 @@ def _from_response(response: requests.Response) -> _HttpProblem:
         pass
     if not message:
         message = " ".join(re.sub(r"<[^>]+>", " ", response.text or "").split())[:200] or response.reason or ""
-    transient = status in _TRANSIENT_STATUS or (status == 500 and code in _TRANSIENT_CODES)
+    # 5xx are transient, except ndex-rest's own 500s other than "locked"/"not yet validated";
+    # a 500 without an NDEx errorCode came from something in front of the server.
+    transient = (status == 429 or (500 < status < 600)
+                 or (status == 500 and (code is None or code in _TRANSIENT_CODES)))
     return _HttpProblem(status, code, f"HTTP {status}: {message}".strip(), transient, True)
 
 
@@ -476,7 +479,8 @@ class NdexPublisher:
                 problem = _classify(exc)
             if not problem.transient:
                 raise _CallFailed(problem)
-            if creates and problem.sent and (problem.status is None or problem.status in _AMBIGUOUS_STATUS):
+            if creates and problem.sent and (problem.status is None or problem.status in _AMBIGUOUS_STATUS
+                                             or (problem.status == 500 and problem.code is None)):
                 raise _CallFailed(problem, ambiguous=True)
             if attempt == self.retries:
                 raise _CallFailed(problem)

@@ -206,6 +206,22 @@ def test_transient_faults_and_lost_creates_end_with_one_network_each(sb: NdexSan
     assert sum(1 for r in uploads(sb) if r.method == "POST") == 8
 
 
+def test_server_error_fails_one_figure_without_retry(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=500)
+    report = publisher(sb, tmp_path).publish([db])
+    [failed] = [f for f in report.figures if f.outcome == "failed"]
+    assert failed.detail == "HTTP 500: Injected fault: HTTP 500."
+    assert report.counts()["created"] == 5
+    assert read_ndex_field(Path(failed.path)) == ""
+    assert sum(1 for r in uploads(sb) if r.method == "POST") == 6          # no retry of a plain 500
+    # The next run looks for the pending create, does not find it, creates it.
+    mark = len(sb.requests)
+    again = publisher(sb, tmp_path).publish([db])
+    assert again.counts()["created"] == 1 and again.failed == 0
+    assert [r.method for r in uploads(sb, mark)] == ["POST"]
+    assert_published(sb, db, EMPTY)
+
+
 def test_update_retries_while_locked(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     publisher(sb, tmp_path).publish([db])
     edited = db / "_figures" / "PMC10037071__gr7.md"
