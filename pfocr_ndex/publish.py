@@ -9,8 +9,8 @@ One figure → one network, for good:
   network attribute) instead of uploaded twice;
 - figures whose CX2 bytes did not change since their last verified publish are not uploaded again.
 
-A journal (append-only JSONL, fsynced, in ``state_dir``) records "pending" before every create and
-the UUID after it, so a run killed at any moment resumes with no duplicate and no lost UUID.
+A journal (append-only JSONL in ``state_dir``; the "pending" lines fsynced) records "pending" before
+every create and the UUID after it, so a run killed at any moment resumes with no duplicate and no lost UUID.
 Uploads are verified (summary ``completed``, no ``errorMessage``, node/edge counts as sent) in batch
 summary calls before anything is written back.
 
@@ -186,7 +186,7 @@ class FigureState:
 
 
 class PublishJournal:
-    """Append-only JSONL journal of publish steps, fsynced line by line; replayed into ``states``.
+    """Append-only JSONL journal of publish steps, flushed line by line; replayed into ``states``.
 
     Lines: ``pending`` (before a create), ``uploaded`` (2xx from create/update), ``rejected``
     (verification failed: upload again next time), ``published`` (verified), ``foreign``, ``set``
@@ -854,7 +854,7 @@ class _Run:
         """Queue set membership, fill the record and map; the problem if the record cannot be written."""
         if uuid is None:
             return None
-        if self.p.network_set and self.p.journal.state(figid).in_set is None:
+        if self.p.network_set and self.p.journal.state(figid).in_set not in self.set_ids():
             self.set_queue.append(figid)
             self.uuids[figid] = uuid
             if len(self.set_queue) >= self.p.set_batch:
@@ -902,6 +902,12 @@ class _Run:
             self.p.journal.append("inset", set=set_id, figids=batch)
             for figid in batch:
                 self.uuids.pop(figid, None)
+
+    def set_ids(self) -> set[str]:
+        """Ids of the configured network set's parts known so far."""
+        base = self.p.network_set
+        return {info["id"] for name, info in self.p.journal.sets.items()
+                if name == base or name.startswith(f"{base} (part ")}
 
     def current_set(self) -> tuple[str, str, int]:
         base, journal = self.p.network_set, self.p.journal

@@ -470,6 +470,11 @@ def test_network_set_is_split_when_full(sb: NdexSandbox, db: Path, tmp_path: Pat
     members = [sb.set_members(sets[name]["id"]) for name in ("PFOCR", "PFOCR (part 2)")]
     assert [len(m) for m in members] == [4, 2]
     assert sorted(members[0] + members[1]) == sorted(server_uuid(sb, f) for f in EMPTY)
+    # Another set name on a re-run: nothing uploaded, the networks join that set too.
+    mark = len(sb.requests)
+    other = publisher(sb, tmp_path, network_set="PFOCR 2025")
+    assert other.publish([db]).counts()["unchanged"] == 6 and uploads(sb, mark) == []
+    assert sorted(sb.set_members(other.journal.sets["PFOCR 2025"]["id"])) == sorted(members[0] + members[1])
 
 
 # --- credentials ----------------------------------------------------------------------------
