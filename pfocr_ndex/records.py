@@ -342,10 +342,14 @@ def _split_front_matter(text: str, path: Path) -> str:
     first_end = text.find("\n")
     if first_end < 0 or text[:first_end].rstrip(" \t\r") != "---":
         raise RecordError("not a figure record: no YAML front matter (the file must start with a '---' line)", path)
-    m = _FRONT_MATTER_END.search(text, first_end + 1)
-    if m is None:
-        raise RecordError("unterminated YAML front matter (no closing '---' line)", path)
-    return text[first_end + 1:m.start()]
+    end = text.find("\n---\n", first_end - 1) + 1  # the usual closing line, found fast
+    if (end <= first_end or text.find("\n---", first_end - 1, end - 1) >= 0
+            or text.find("\n...", first_end - 1, end) >= 0):  # an earlier candidate: let the regex decide
+        m = _FRONT_MATTER_END.search(text, first_end + 1)
+        if m is None:
+            raise RecordError("unterminated YAML front matter (no closing '---' line)", path)
+        end = m.start()
+    return text[first_end + 1:end]
 
 
 # --- NA cleaning ------------------------------------------------------------------------------
@@ -481,19 +485,22 @@ def _gene_entities(table: _Table) -> list[Entity]:
             entry[1][row[i_word]] = None
             entry[2][row[i_source]] = None
     entities = []
+    make, na = _make_entity, _TABLE_NA
     for key, (row, words, sources) in found.items():
-        organism, taxon = _na(row[i_organism]), _na(row[i_taxon])
-        sources.pop("NA", None)
+        organism, taxon = row[i_organism], row[i_taxon]
+        if "NA" in sources:
+            del sources["NA"]
         if type(key) is tuple:
-            name = _na(row[i_match]) or row[i_word]
-            entities.append(_make_entity(name, "gene family", None, tuple(words), tuple(sources),
-                                         organism, (), taxon))
-            continue
-        if not (key.isdigit() and key.isascii()):
+            name = row[i_match] if row[i_match] not in na else row[i_word]
+            type_, represents = "gene family", None
+        elif key.isdigit() and key.isascii():
+            name = row[i_symbol] if row[i_symbol] not in na else row[i_word]
+            type_ = "miRNA" if name[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(name) else "gene"
+            represents = "ncbigene:" + key
+        else:
             raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
-        name = _na(row[i_symbol]) or row[i_word]
-        entities.append(_make_entity(name, _gene_type(name), "ncbigene:" + key, tuple(words), tuple(sources),
-                                     organism, (), taxon))
+        entities.append(make(name, type_, represents, tuple(words), tuple(sources),
+                             organism if organism not in na else None, (), taxon if taxon not in na else None))
     return entities
 
 
