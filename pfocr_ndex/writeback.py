@@ -209,10 +209,10 @@ def fill_from_map(paths: Iterable[str | PathLike[str]], map_path: str | PathLike
     """
     from .records import iter_record_paths
 
+    if not Path(map_path).is_file():
+        raise PfocrError("map file not found", map_path)
     report = FillReport()
     mapping = NdexMap(map_path, errors=report.errors)
-    if not mapping.path.exists():
-        raise PfocrError("map file not found", mapping.path)
     for path in iter_record_paths(paths):
         figid = path.stem
         uuid = mapping.get(figid)

@@ -238,7 +238,7 @@ def test_update_retries_while_locked(sb: NdexSandbox, db: Path, tmp_path: Path) 
 def test_hung_create_is_found_not_repeated(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     sb.faults.add("hang", method="POST", path_regex=r"^/v3/networks$", count=1, delay=0.6)
     sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=502)
-    report = publisher(sb, tmp_path, upload_timeout=0.2, lost_grace=0.8).publish([db])
+    report = publisher(sb, tmp_path, upload_timeout=0.2, lost_grace=1.5).publish([db])
     assert report.counts()["created"] == 6 and report.failed == 0
     assert_published(sb, db, EMPTY)
     assert len(sb.networks_of(USER)) == 6
