@@ -17,6 +17,11 @@ Entities come from, in order of preference (``FigureRecord.entity_source``):
 - ``"schema-jsonld keywords"``: bare words without identifiers, typed by their look
   (``miRNA``/``gene`` for symbol-like words, ``chemical`` for chemical-looking words, else ``keyword``).
 
+One entity per distinct thing, in table order of first appearance: genes keyed by NCBI Gene id and
+named by ``ncbigene_symbol`` (else the OCR word), ``miRNA`` for MIR* symbols; chemicals keyed by ChEBI id
+(``represents``) else MeSH id, diseases by DOID else MeSH (the other id goes to ``xrefs``), named by the
+table's ``name`` (else the OCR word); every matching OCR word is kept in ``words``.
+
 Gene-table rows naming a FamPlex family without a member gene (``ncbigene_symbol`` NA, ``ncbigene_id``
 NaN) become one ``"gene family"`` entity per (organism, family), without ``represents``: the figure
 does show the family, but no gene identifier exists for it.
@@ -63,7 +68,8 @@ class FigureRecord:
 
     figid: str
     path: Path                      # the record file
-    fields: dict                    # the parsed front matter, NA values (.na.character, NA, '', null) removed
+    fields: dict                    # the parsed front matter, NA values (.na.character, NA, '', null) removed;
+                                    # without `schema-jsonld` when tables exist (see read_record)
     entities: tuple[Entity, ...]
     entity_source: str              # where the entities came from: "tables", "record lists", "schema-jsonld keywords"
     ndex: str | None = None         # the UUID in the `ndex:` field, None when empty
