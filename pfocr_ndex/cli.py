@@ -180,6 +180,9 @@ def _cmd_publish(args: argparse.Namespace) -> int:
                       f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx.")
         else:
             options["state_dir"] = args.state_dir or ".pfocr-ndex"
+            if not args.dry_run:
+                print(f"Publishing to {credentials.server} as {credentials.username} "
+                      f"(credentials from {credentials.source}).")
         if credentials is not None:
             server, username, password = credentials.server, credentials.username, credentials.password
         publisher = NdexPublisher(server, username, password, **options)

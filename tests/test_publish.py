@@ -328,6 +328,16 @@ def test_resume_finds_a_create_whose_journal_entry_is_pending(sb: NdexSandbox, d
     assert any(r.path.endswith("/networksummary") for r in sb.requests[mark:])
 
 
+def test_find_networks_pages_through_the_account(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    pub = publisher(sb, tmp_path)
+    pub.publish([db])
+    mark = len(sb.requests)
+    found = pub.find_networks(set(EMPTY) | {"PMC0__not-published"}, page=2)
+    assert found == {f: server_uuid(sb, f) for f in EMPTY}
+    pages = [r for r in sb.requests[mark:] if r.path.endswith("/networksummary")]
+    assert len(pages) == 4            # 2 + 2 + 2 + an empty last page
+
+
 # --- rejected networks, credentials, dry run ------------------------------------------------
 
 class NameTooLong(NdexPublisher):
@@ -390,7 +400,8 @@ def test_bad_password_changes_nothing(sb: NdexSandbox, db: Path, tmp_path: Path)
                           str(tmp_path / "state"), "--report", str(tmp_path / "report.json")],
                          env=cli_env(sb, password="wrong-" + PASSWORD), capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
-    assert run.stdout == ""
+    assert run.stdout.startswith(f"Publishing to {sb.url} as alice") and run.stdout.count("\n") == 1
+    assert PASSWORD not in run.stdout
     assert run.stderr.count("\n") == 1 and "rejected the password for user 'alice'" in run.stderr
     assert "Traceback" not in run.stderr and PASSWORD not in run.stderr
     assert snapshot(db) == before
@@ -479,7 +490,7 @@ def test_network_set_is_split_when_full(sb: NdexSandbox, db: Path, tmp_path: Pat
 
 # --- credentials ----------------------------------------------------------------------------
 
-def test_credentials_sources(tmp_path: Path) -> None:
+def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     conf = tmp_path / "c.conf"
     conf.write_text("[pfocr]\nuser = wp\npassword = pw%1\nserver = public.ndexbio.org\n[nopass]\nuser = x\n")
     creds = resolve_credentials(profile="pfocr", conf=conf, environ={})
@@ -498,3 +509,10 @@ def test_credentials_sources(tmp_path: Path) -> None:
     with pytest.raises(PfocrError, match="no credentials for"):
         resolve_credentials(server="public.ndexbio.org", environ={})
     assert normalize_server("https://www.ndexbio.org/") == "https://www.ndexbio.org"
+    # ndexutil's convention: a [pfocr-ndex] profile in ~/.ndexutils.conf is used when nothing else is given.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert resolve_credentials(environ={}) is None
+    (tmp_path / ".ndexutils.conf").write_text("[pfocr-ndex]\nuser = me\npassword = pw\n")
+    default = resolve_credentials(environ={})
+    assert (default.server, default.username, default.password) == ("https://www.ndexbio.org", "me", "pw")
+    assert resolve_credentials(environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p"}).username == "u"
