@@ -4,7 +4,8 @@
 
 The corpus copies the bundled sample records and their tables (tests/data/pfocr) under new figids, so record
 sizes, entity counts and the share of figures without tables follow the sample. Each approach runs in its own
-child process; figures/s is wall time over all figures, peak memory the child's ru_maxrss.
+child process; figures/s is wall time over all figures (process cpu includes interpreter start-up), peak
+memory the child's ru_maxrss (with --jobs, the largest process).
 
 The straightforward way: pyyaml's pure-Python SafeLoader for the front matter, csv for the tables, one
 ``ndex2.cx2.CX2Network.add_node`` / ``add_network_attribute`` call per item, ``json.dump`` to the file.
@@ -33,11 +34,11 @@ db, out, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
 summary = convert([db], outdir=out, jobs=jobs, progress=False)
 elapsed = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if jobs > 1:
-    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = max(me.ru_maxrss, children.ru_maxrss) if jobs > 1 else me.ru_maxrss
+cpu = sum(u.ru_utime + u.ru_stime for u in (me, children))
 print(json.dumps({"figures": summary.converted + summary.failed, "failed": summary.failed,
-                  "seconds": elapsed, "peak_kb": peak}))
+                  "seconds": elapsed, "cpu_seconds": cpu, "peak_kb": peak}))
 """
 
 STRAIGHTFORWARD_CHILD = """
@@ -84,8 +85,9 @@ for name in sorted(os.listdir(figures))[:limit]:
         json.dump(net.to_cx2(), f)
     count += 1
 elapsed = time.perf_counter() - started
-print(json.dumps({"figures": count, "failed": 0, "seconds": elapsed,
-                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+me = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"figures": count, "failed": 0, "seconds": elapsed, "cpu_seconds": me.ru_utime + me.ru_stime,
+                  "peak_kb": me.ru_maxrss}))
 """
 
 
@@ -163,14 +165,15 @@ def main() -> None:
             result["rate"] = result["figures"] / result["seconds"]
             rows.append(result)
             print(f"{label:<58} {result['figures']:>7} figures {result['seconds']:7.2f} s "
-                  f"{result['rate']:8.0f} figures/s  peak {result['peak_kb'] / 1024:6.1f} MB"
+                  f"(process cpu {result['cpu_seconds']:6.2f} s) {result['rate']:8.0f} figures/s  "
+                  f"peak {result['peak_kb'] / 1024:6.1f} MB"
                   + (f"  ({result['failed']} failed)" if result["failed"] else ""), flush=True)
             if not args.keep:
                 shutil.rmtree(out)
             return result
 
         full = measure("convert, jobs=1", CONVERT_CHILD, corpus, 1)
-        quarter_run = measure(f"convert, jobs=1, N/4", CONVERT_CHILD, quarter, 1)
+        quarter_run = measure("convert, jobs=1, N/4", CONVERT_CHILD, quarter, 1)
         if args.jobs > 1:
             measure(f"convert, jobs={args.jobs}", CONVERT_CHILD, corpus, args.jobs)
         baseline_n = args.n if args.baseline_n <= 0 else min(args.baseline_n, args.n)
