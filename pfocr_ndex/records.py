@@ -193,7 +193,13 @@ def _fast_mapping(text: str, pos: int, end: int, indent: int) -> dict:
         pos = m.end()
         open_key = None
         if rest:
-            result[key] = _fast_scalar(rest, block)
+            if block or rest[0] in _PLAIN_START_INDICATORS:
+                result[key] = _fast_scalar(rest, block)
+                continue
+            value = rest.rstrip(" ")  # the common one-line plain value, inlined
+            if ": " in value or " #" in value or value[-1] == ":":
+                raise _Unsupported
+            result[key] = _resolve_plain(value) if value[:1] in _IMPLICIT else value
         elif block:
             result[key] = _fast_block(text, m.start(4), pos)
         else:
@@ -364,21 +370,26 @@ _NA_STRINGS = frozenset((".na.character", "NA", ""))
 
 
 def _is_na(value: object) -> bool:
-    return value is None or (isinstance(value, str) and value in _NA_STRINGS)
+    return value is None or (type(value) is str and value in _NA_STRINGS)
 
 
 def _clean(value: object) -> object:
     """Drop R missing values: ``.na.character``, ``NA``, ``''`` and null, in mappings and lists."""
-    if isinstance(value, dict):
+    if type(value) is dict:
         out = {}
         for k, v in value.items():
-            if not _is_na(v):
+            if type(v) is str:
+                if v not in _NA_STRINGS:
+                    out[k] = v
+            elif type(v) is dict or type(v) is list:
                 v = _clean(v)
                 if v != []:
                     out[k] = v
+            elif v is not None:
+                out[k] = v
         return out
-    if isinstance(value, list):
-        return [v if isinstance(v, str) else _clean(v) for v in value if not _is_na(v)]
+    if type(value) is list:
+        return [v if type(v) is str else _clean(v) for v in value if not _is_na(v)]
     return value
 
 
@@ -449,24 +460,24 @@ def _load_table_bytes(path: str, kind: str) -> bytes | None:
 
 def _parse_table(data: bytes, path: str, kind: str) -> _Table:
     """Parse a per-figure TSV; its columns are found by header name."""
-    lines = _decode(data, path).split("\n")
+    text = _decode(data, path)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
     if not lines:
         raise RecordError(f"empty {kind} table (no header row)", path)
-    header = lines[0].rstrip("\r").split("\t")
+    header = lines[0].split("\t")
     missing = [c for c in _TABLE_COLUMNS[kind] if c not in header]
     if missing:
         raise RecordError(f"{kind} table lacks column(s) {', '.join(missing)} "
                           f"(header: {' '.join(header)})", path)
     width = len(header)
     rows = [line.split("\t") for line in lines[1:]]
-    for number, values in enumerate(rows, start=2):
-        if len(values) != width:
-            raise RecordError(f"{kind} table line {number} has {len(values)} fields, "
-                              f"the header has {width}", path)
-        if values[-1][-1:] == "\r":
-            values[-1] = values[-1][:-1]
+    if rows and set(map(len, rows)) != {width}:
+        number, values = next((n, v) for n, v in enumerate(rows, start=2) if len(v) != width)
+        raise RecordError(f"{kind} table line {number} has {len(values)} fields, the header has {width}", path)
     return _Table(path, kind, {c: header.index(c) for c in _TABLE_COLUMNS[kind]}, rows)
 
 
