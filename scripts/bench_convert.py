@@ -1,6 +1,6 @@
 """Benchmark ``convert`` against the straightforward way on a synthetic PFOCR corpus (prints numbers).
 
-    /work/venv/bin/python scripts/bench_convert.py [--n 20000] [--baseline-n 2000] [--jobs 2] [--keep]
+    /work/venv/bin/python scripts/bench_convert.py [--n 20000] [--baseline-n 2000] [--jobs 2] [--dir DIR] [--keep]
 
 The corpus copies the bundled sample records and their tables (tests/data/pfocr) under new figids, so record
 sizes, entity counts and the share of figures without tables follow the sample. Each approach runs in its own
@@ -142,10 +142,12 @@ def main() -> None:
     parser.add_argument("--baseline-n", type=int, default=2_000,
                         help="figures the slow straightforward way converts (default: %(default)s; 0 = all)")
     parser.add_argument("--jobs", type=int, default=1, help="also time convert with this many processes")
+    parser.add_argument("--dir", help="where to build the corpus and write outputs (default: the system temp "
+                                      "folder; e.g. /dev/shm to take the disk out of the measurement)")
     parser.add_argument("--keep", action="store_true", help="keep the corpus and outputs (prints where)")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="pfocr-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="pfocr-bench-", dir=args.dir))
     try:
         corpus = work / "corpus"
         build_corpus(corpus, args.n)
