@@ -211,3 +211,15 @@ def test_write_failure_is_a_per_figure_failure(sample_db, tmp_path):
     assert path == str(sample_db / "_figures" / f"{START}.md")
     assert reason == f"cannot write {out / START}.cx2: Is a directory"
     assert files_in(out) == {f"{START}.cx2", f"{LEGACY}.cx2"}        # no temporary file left behind
+
+
+def test_a_network_ndex_would_reject_is_a_failure_and_not_written(sample_db, tmp_path):
+    """A style without a mapping type (passed as a dict, past load_style's checks) fails validate_cx2."""
+    style = load_style()
+    del style["nodeMapping"]["NODE_LABEL"]["type"]
+    out = tmp_path / "out"
+    summary = convert([sample_db / "_figures" / f"{LEGACY}.md"], outdir=out, style=style)
+    assert (summary.converted, summary.failed) == (0, 1)
+    assert summary.failures[0][1] == ("the CX2 network NDEx would reject: "
+                                      "Mapping type is missing for visual property NODE_LABEL")
+    assert files_in(out) == set()
