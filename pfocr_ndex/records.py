@@ -242,13 +242,14 @@ def _count_spaces(text: str, pos: int) -> int:
 
 
 def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, int]:
+    items: list = []
     run = _one_line_items_pattern(indent).match(text, pos, end)
     if run is not None:  # the common case: a run of one-line plain items, checked all at once
         values = [line[indent + 2:].strip(" ") for line in run.group().split("\n")[:-1]]
         if not _SPECIAL_ITEM.search("\n".join(values)):
-            return [_resolve_plain(v) if v[:1] in _IMPLICIT else v for v in values], run.end()
+            items = [_resolve_plain(v) if v[:1] in _IMPLICIT else v for v in values]
+            pos = run.end()
     item = _item_pattern(indent)
-    items = []
     while True:
         m = item.match(text, pos, end)
         if m is None:

@@ -103,6 +103,7 @@ HANDLED = [  # (front matter, libyaml's result) — the fast reader must take th
     ("k: x   \nl: 'y'   \n", None),
     ("k: foo\n  - bar\n", None),
     ("k:\n- x\n  y\n", None),
+    ("k:\n- a\n- b c\n  d\n- 'e'\n- f\nl:\n  - g\n  - h\n    i\n", None),
     ("caption: 'first\n    second ''q''\n    last '\n", None),
     ("k: ~x\nl: x~\nm: nullish\nn: yesterday\n", None),
 ]
