@@ -134,7 +134,8 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="contact nothing; say what would be done")
     p.add_argument("--no-fill", dest="fill", action="store_false",
                    help="do not write UUIDs into records or ndex_map.tsv")
-    p.add_argument("--report", metavar="FILE", help="write every figure's outcome and UUID as JSON")
+    p.add_argument("--report", metavar="FILE",
+                   help="where to write every figure's outcome and UUID as JSON (default STATE_DIR/last-report.json)")
     p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
     p.add_argument("--state-dir", metavar="DIR",
                    help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)")
@@ -187,9 +188,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
             server, username, password = credentials.server, credentials.username, credentials.password
         publisher = NdexPublisher(server, username, password, **options)
         report = publisher.publish(args.paths)
-    if args.report:
-        report.write(args.report)
+    report_path = args.report or (None if args.dry_run else Path(options["state_dir"]) / "last-report.json")
+    if report_path:
+        report.write(report_path)
     print(report.summary())
+    if report_path:
+        print(f"report: {report_path}")
     return 1 if report.failed else 0
 
 
