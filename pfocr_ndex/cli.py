@@ -359,7 +359,9 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="PFOCR pathway figures as CX2 networks: convert, publish to NDEx (filling the "
+                               "records' ndex fields), open in Cytoscape, preview in the browser.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_convert, _add_validate, _add_publish, _add_fill, _add_sandbox, _add_open, _add_preview):
