@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import chain, repeat
+from operator import itemgetter
 
 import orjson
 
@@ -91,6 +93,11 @@ def _fits(dtype: str, value: object) -> bool:
 
 _NUMBER = (int, float)
 _ONLY_STR = {str}
+_ONLY_DICT = {dict}
+_ONLY_INT = {int}
+_ONLY_LIST = {list}
+_LAID_OUT_NODE = frozenset({"id", "x", "y", "v"})
+_PLAIN_NODE = frozenset({"id", "v"})
 
 
 def _node_values_fit(values: object, types: dict[str, str], aliased: set[str]) -> bool:
@@ -108,6 +115,69 @@ def _node_values_fit(values: object, types: dict[str, str], aliased: set[str]) -
         elif dtype is None or not _fits(dtype, value):
             return False
     return not aliased or aliased.isdisjoint(values)
+
+
+def _finite_numbers(values: list) -> bool:
+    """True when every value is an int or a finite float (a sum that is finite has no inf/nan term)."""
+    if not {*map(type, values)} <= _NUMBER_TYPES:
+        return False
+    try:
+        return math.isfinite(math.fsum(values))
+    except (OverflowError, ValueError):   # huge ints, intermediate overflow, inf + -inf
+        return False
+
+
+_NUMBER_TYPES = frozenset(_NUMBER)
+
+
+def _column_fits(dtype: str, column: list) -> bool:
+    """Fast check of one attribute's values over all elements (``column``: the values present)."""
+    kinds = {*map(type, column)}
+    if dtype == "string":
+        return kinds == _ONLY_STR
+    if dtype == "list_of_string":
+        return kinds == _ONLY_LIST and all(column) and {*map(type, chain.from_iterable(column))} == _ONLY_STR
+    return all(map(_fits, repeat(dtype), column))
+
+
+def _valid_node_ids(nodes: list, types: dict[str, str], aliased: set[str], node_ids: set[int],
+                    has_layout: bool) -> set[int] | None:
+    """Fast, column-wise check of a nodes aspect that is valid (the common case): its node ids,
+    or None when anything is unusual (the node-by-node check then finds and words the problems).
+
+    Accepted: all nodes ``{"id", "x", "y", "v"}`` (or all ``{"id", "v"}`` before any layout),
+    new distinct int ids, finite coordinates, every ``v`` attribute declared, unaliased and fitting its type.
+    """
+    if {*map(type, nodes)} != _ONLY_DICT:
+        return None
+    keys = set().union(*nodes)
+    if not (keys == _LAID_OUT_NODE or (keys == _PLAIN_NODE and not has_layout)) or {*map(len, nodes)} != {len(keys)}:
+        return None
+    ids = [*map(_get_id, nodes)]
+    id_set = {*ids}
+    if {*map(type, ids)} != _ONLY_INT or len(id_set) != len(ids) or not node_ids.isdisjoint(id_set):
+        return None
+    if "x" in keys:
+        if not (_finite_numbers([*map(_get_x, nodes)]) and _finite_numbers([*map(_get_y, nodes)])):
+            return None
+    all_values = [*map(_get_v, nodes)]
+    if {*map(type, all_values)} != _ONLY_DICT:
+        return None
+    attributes = set().union(*all_values)
+    if not attributes <= types.keys() or "id" in attributes or not aliased.isdisjoint(attributes):
+        return None
+    for attr in attributes:
+        column = [*map(dict.get, all_values, repeat(attr))]
+        if None in column:   # absent from some nodes (fine) or null (not fine)
+            column = [values[attr] for values in all_values if attr in values]
+            if None in column:
+                return None
+        if not _column_fits(types[attr], column):
+            return None
+    return id_set
+
+
+_get_id, _get_x, _get_y, _get_v = (itemgetter(key) for key in ("id", "x", "y", "v"))
 
 
 class _Declarations:
@@ -321,6 +391,11 @@ class _Checker:
         types = declarations.types if declarations else {}
         aliased = declarations.aliased if declarations else set()
         node_ids = self.node_ids
+        valid_ids = _valid_node_ids(elements, types, aliased, node_ids, self.has_layout)
+        if valid_ids is not None:
+            node_ids |= valid_ids
+            self.has_layout = self.has_layout or "x" in elements[0]
+            return
         for node in elements:
             if type(node) is not dict:
                 self.add("Malformed node: expected an object.")

@@ -337,3 +337,66 @@ def test_cli_exit_codes_and_messages(tmp_path):
 
 def test_cli_usage_error():
     assert run_cli().returncode == 2
+
+
+def _figure_network() -> list:
+    """A real converted figure (about 60 laid-out nodes with optional attributes), as parsed JSON."""
+    from conftest import SAMPLE_DB
+
+    from pfocr_ndex.network import build_network
+    from pfocr_ndex.records import read_record
+
+    network = build_network(read_record(SAMPLE_DB / "_figures" / "PMC12170841__IJN-20-7415-g0001.md"))
+    return json.loads(network.to_json())
+
+
+def _figure_node(doc: list, index: int) -> dict:
+    return next(f["nodes"] for f in doc if "nodes" in f)[index]
+
+
+# Whole-aspect checks must not let one odd node among many through (each node is at index 40).
+ONE_BAD_NODE_AMONG_MANY = [
+    ("nan-x", lambda n: n.update(x=float("nan")), "Coordinate x of node 40 is not a number: nan."),
+    ("infinite-y", lambda n: n.update(y=float("-inf")), "Coordinate y of node 40 is not a number: -inf."),
+    ("bool-x", lambda n: n.update(x=True), "Coordinate x of node 40 is not a number: True."),
+    ("z-only-here", lambda n: n.update(z="1"), "Coordinate z of node 40 is not a number: '1'."),
+    ("no-coordinates", lambda n: (n.pop("x"), n.pop("y")), "Coordinates missing in node 40"),
+    ("null-attribute", lambda n: n["v"].update(represents=None), "node 40: attribute 'represents': Value None is not a string."),
+    ("empty-words", lambda n: n["v"].update(words=[]), "node 40: attribute 'words': Empty list declared as list_of_string"),
+    ("int-in-words", lambda n: n["v"]["words"].append(7),
+     "node 40: attribute 'words': Incorrect data type found in list: Value 7 is not a string."),
+    ("tuple-words", lambda n: n["v"].update(words=tuple(n["v"]["words"])),
+     "is not consistent with the declared type list_of_string."),
+    ("int-name", lambda n: n["v"].update(name=3), "node 40: attribute 'name': Value 3 is not a string."),
+    ("undeclared", lambda n: n["v"].update(score=1.0), "node 40: Attribute score is not declared"),
+    ("duplicate-id", lambda n: n.update(id=0), "Duplicate Id 0 found in aspect nodes."),
+    ("v-not-object", lambda n: n.update(v=["TP53"]), "node 40: 'v' must be an object."),
+]
+
+
+@pytest.mark.parametrize("mutate, expected", [m[1:] for m in ONE_BAD_NODE_AMONG_MANY],
+                         ids=[m[0] for m in ONE_BAD_NODE_AMONG_MANY])
+def test_one_bad_node_among_many_is_reported(mutate, expected):
+    doc = _figure_network()
+    assert validate_cx2(doc) == []
+    mutate(_figure_node(doc, 40))
+    problems = validate_cx2(doc)
+    assert len(problems) == 1 and expected in problems[0], problems
+
+
+def test_unusual_but_valid_nodes_pass():
+    doc = _figure_network()
+    _figure_node(doc, 3).update(x=10**400)                 # too big for a float, still an integer
+    _figure_node(doc, 4).update(v=None)                    # no attributes
+    _figure_node(doc, 5).update(z=2.5)                     # a z coordinate
+    for node in next(f["nodes"] for f in doc if "nodes" in f)[6:]:
+        node["v"].pop("represents", None)                  # an optional attribute on few nodes only
+    assert validate_cx2(doc) == []
+
+
+def test_a_null_attribute_is_reported_where_other_nodes_lack_it():
+    doc = _figure_network()
+    for node in next(f["nodes"] for f in doc if "nodes" in f)[:20]:
+        node["v"].pop("represents")
+    _figure_node(doc, 40)["v"]["represents"] = None
+    assert validate_cx2(doc) == ["node 40: attribute 'represents': Value None is not a string."]
