@@ -491,23 +491,28 @@ def _gene_entities(table: _Table) -> list[Entity]:
     c = table.columns
     i_taxon, i_organism, i_word, i_match = c["organism_id"], c["organism_name"], c["word"], c["match"]
     i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
-    found: dict[object, tuple[list, dict, dict]] = {}
+    na = _TABLE_NA
+    groups: dict[object, list[list[str]]] = {}   # the rows of each entity, in order of first row
     for row in table.rows:
         key: object = row[i_id]
-        if key in _TABLE_NA:  # a family without member gene: one entity per (organism, family)
+        if key in na:  # a family without member gene: one entity per (organism, family)
             key = ("family", row[i_taxon], row[i_match], row[i_word])
-        entry = found.get(key)
-        if entry is None:
-            found[key] = (row, {row[i_word]: None}, {row[i_source]: None})
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [row]
         else:
-            entry[1][row[i_word]] = None
-            entry[2][row[i_source]] = None
+            group.append(row)
     entities = []
-    make, na = _make_entity, _TABLE_NA
-    for key, (row, words, sources) in found.items():
+    make = _make_entity
+    for key, group in groups.items():
+        row = group[0]
+        if len(group) == 1:  # most genes are named by one row
+            words = (row[i_word],)
+            sources = () if row[i_source] == "NA" else (row[i_source],)
+        else:
+            words = tuple(dict.fromkeys([r[i_word] for r in group]))
+            sources = tuple(s for s in dict.fromkeys([r[i_source] for r in group]) if s != "NA")
         organism, taxon = row[i_organism], row[i_taxon]
-        if "NA" in sources:
-            del sources["NA"]
         if type(key) is tuple:
             name = row[i_match] if row[i_match] not in na else row[i_word]
             type_, represents = "gene family", None
@@ -517,7 +522,7 @@ def _gene_entities(table: _Table) -> list[Entity]:
             represents = "ncbigene:" + key
         else:
             raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
-        entities.append(make(name, type_, represents, tuple(words), tuple(sources),
+        entities.append(make(name, type_, represents, words, sources,
                              organism if organism not in na else None, (), taxon if taxon not in na else None))
     return entities
 
