@@ -100,8 +100,11 @@ _LAID_OUT_NODE = frozenset({"id", "x", "y", "v"})
 _PLAIN_NODE = frozenset({"id", "v"})
 
 
-def _node_values_fit(values: object, types: dict[str, str], aliased: set[str]) -> bool:
-    """Fast check of a valid element's ``v`` (the common case); False sends it to the wording path."""
+def _values_fit(values: object, types: dict[str, str], aliased: set[str]) -> bool:
+    """Fast check of a valid element's ``v`` (the common case); False sends it to the wording path.
+
+    ``id`` is refused too (not a valid node attribute; the wording path tells where it matters).
+    """
     if type(values) is not dict or "id" in values:
         return False
     for attr, value in values.items():
@@ -360,6 +363,8 @@ class _Checker:
             return
         declarations = self.declarations.get(aspect)
         types = declarations.types if declarations else {}
+        if declarations and _values_fit(values, types, declarations.aliased):
+            return
         for attr, value in values.items():
             dtype = types.get(attr)
             if dtype is None:
@@ -411,7 +416,7 @@ class _Checker:
                 self.add(f"Duplicate Id {node_id} found in aspect nodes.")
             node_ids.add(node_id)
             values = node.get("v")
-            if values is not None and not _node_values_fit(values, types, aliased):
+            if values is not None and not _values_fit(values, types, aliased):
                 if type(values) is dict and "id" in values:
                     self.add(f"node {node_id}: 'id' is not allowed as a node attribute.")
                 self.attribute_problems("nodes", f"node {node_id}", values)
