@@ -38,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from operator import attrgetter, itemgetter
 from os import PathLike
 from urllib.parse import quote
 
@@ -188,14 +189,14 @@ def _default_network_attributes() -> dict:
 
 
 def _data_type(value: object) -> str | None:
+    if isinstance(value, str):
+        return "string"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
         return "integer" if -2**31 <= value < 2**31 else "long"
     if isinstance(value, float):
         return "double" if math.isfinite(value) else None
-    if isinstance(value, str):
-        return "string"
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return "list_of_string"
     return None
@@ -345,12 +346,12 @@ def _grouped(entities: tuple[Entity, ...]) -> list[tuple[str, list[Entity]]]:
     return sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
-def _layout(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[tuple[float, float]], float, float]:
-    """Grid positions (cell centres) in group order, and the grid's width and height.
+def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[dict], float]:
+    """The CX2 nodes, placed on a grid in group order, and the grid's width.
 
     Each type group starts a new block of rows; a group's cells are as wide as its widest
     node or label (labels wrap at the style's NODE_LABEL_MAX_WIDTH), and all blocks share one
-    overall width chosen so the grid is about GRID_ASPECT wide.
+    overall width chosen so the grid is about GRID_ASPECT wide. Nodes sit at their cell centres.
     """
     widths, node_height, node_width, font, label_max = _node_metrics(style)
     # Whole-pixel cells keep every centre a multiple of 0.5: exact floats, short JSON.
@@ -358,25 +359,26 @@ def _layout(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[t
     group_gap = row_height // 2
     cells = []
     for entity_type, entities in groups:
-        longest = max(len(e.name) for e in entities) * font * CHAR_WIDTH
+        longest = max(map(len, map(_name_of, entities))) * font * CHAR_WIDTH
         cells.append(math.ceil(max(widths.get(entity_type, node_width), min(longest, label_max)) + CELL_GAP_X))
     area = sum(len(entities) * cell for (_, entities), cell in zip(groups, cells)) * row_height
     target_width = max(math.sqrt(area * GRID_ASPECT), max(cells, default=0))
-    blocks = []
-    for (_, entities), cell in zip(groups, cells):
-        columns = max(1, min(len(entities), int(target_width // cell)))
-        blocks.append((columns, cell, len(entities)))
-    grid_width = max((columns * cell for columns, cell, _ in blocks), default=0)
-    positions: list[tuple[float, float]] = []
+    columns_of = [max(1, min(len(entities), int(target_width // cell))) for (_, entities), cell in zip(groups, cells)]
+    grid_width = max((columns * cell for columns, cell in zip(columns_of, cells)), default=0)
+    nodes: list[dict] = []
     top = 0
-    for columns, cell, count in blocks:
+    for (_, entities), columns, cell in zip(groups, columns_of, cells):
         left = (grid_width - columns * cell) / 2 + cell / 2
         centre = top + row_height / 2
-        positions += [(left + column * cell, centre + row * row_height)
-                      for row, column in map(divmod, range(count), [columns] * count)]
-        top += -(-count // columns) * row_height + group_gap
-    grid_height = max(top - group_gap, 0)
-    return positions, float(grid_width), float(grid_height)
+        for index, entity in enumerate(entities):
+            row, column = divmod(index, columns)
+            nodes.append({"id": len(nodes), "x": left + column * cell, "y": centre + row * row_height,
+                          "v": _node_values(entity)})
+        top += -(-len(entities) // columns) * row_height + group_gap
+    return nodes, float(grid_width)
+
+
+_name_of = attrgetter("name")
 
 
 def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
@@ -445,12 +447,8 @@ def build_network(record: FigureRecord, style: dict | None = None, *,
     pmcid, filename = _text(fields, "pmcid"), _text(fields, "filename")
     image_url = figure_image_url(pmcid, filename) if pmcid and filename else None
 
-    groups = _grouped(record.entities)
-    positions, grid_width, _ = _layout(groups, style)
-    entities = [e for _, group in groups for e in group]
-    nodes = [{"id": node_id, "x": x, "y": y, "v": _node_values(entity)}
-             for node_id, (entity, (x, y)) in enumerate(zip(entities, positions))]
-    used = set().union(*(node["v"] for node in nodes))
+    nodes, grid_width = _laid_out_nodes(_grouped(record.entities), style)
+    used = set().union(*map(itemgetter("v"), nodes))
 
     annotation = _image_annotation(record.figid, image_url, grid_width) if image_url else None
     attributes = _network_attributes(record, constants, image_url, annotation)
