@@ -96,6 +96,7 @@ _ONLY_STR = {str}
 _ONLY_DICT = {dict}
 _ONLY_INT = {int}
 _ONLY_LIST = {list}
+_NONE_TYPE = type(None)
 _LAID_OUT_NODE = frozenset({"id", "x", "y", "v"})
 _PLAIN_NODE = frozenset({"id", "v"})
 
@@ -133,9 +134,8 @@ def _finite_numbers(values: list) -> bool:
 _NUMBER_TYPES = frozenset(_NUMBER)
 
 
-def _column_fits(dtype: str, column: list) -> bool:
-    """Fast check of one attribute's values over all elements (``column``: the values present)."""
-    kinds = {*map(type, column)}
+def _column_fits(dtype: str, column: list, kinds: set[type]) -> bool:
+    """Fast check of one attribute's values over all elements (``column``: the values present, of ``kinds``)."""
     if dtype == "string":
         return kinds == _ONLY_STR
     if dtype == "list_of_string":
@@ -171,11 +171,13 @@ def _valid_node_ids(nodes: list, types: dict[str, str], aliased: set[str], node_
         return None
     for attr in attributes:
         column = [*map(dict.get, all_values, repeat(attr))]
-        if None in column:   # absent from some nodes (fine) or null (not fine)
+        kinds = {*map(type, column)}
+        if _NONE_TYPE in kinds:   # absent from some nodes (fine) or null (not fine)
             column = [values[attr] for values in all_values if attr in values]
-            if None in column:
+            kinds = {*map(type, column)}
+            if _NONE_TYPE in kinds:
                 return None
-        if not _column_fits(types[attr], column):
+        if not _column_fits(types[attr], column, kinds):
             return None
     return id_set
 
