@@ -449,10 +449,15 @@ class _Table:
         self.path, self.kind, self.columns, self.rows = path, kind, columns, rows
 
 
+def _read_bytes(path: str | Path) -> bytes:
+    """A whole file (unbuffered: one read of its size, no buffer object)."""
+    with open(path, "rb", buffering=0) as f:
+        return f.readall()
+
+
 def _load_table_bytes(path: str, kind: str) -> bytes | None:
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return _read_bytes(path)
     except FileNotFoundError:
         return None
     except OSError as err:
@@ -718,8 +723,7 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
     """
     path = Path(path)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = _read_bytes(path)
     except OSError as err:
         raise RecordError(f"cannot read record: {err.strerror}", path) from None
     front_matter = _split_front_matter(_decode(data, path), path)
