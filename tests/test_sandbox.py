@@ -13,6 +13,7 @@ import sys
 import time
 import warnings
 
+import orjson
 import pytest
 import requests
 from ndex2.client import Ndex2
@@ -382,6 +383,19 @@ def test_plain_json_create_folders_and_a_missing_multipart_part(sandbox):
     assert no_part.status_code == 400
     assert no_part.json()["message"] == "Field CXNetworkStream is not found in the POSTed Data."
     assert len(sandbox.networks_of("alice")) == 2
+
+
+def test_multipart_upload_is_stored_byte_for_byte_whatever_the_part_order(sandbox):
+    # CRLFs inside the CX2 (JSON whitespace) and a field before it holding "--" must not cut it short
+    data = orjson.dumps(make_cx2("multipart")).replace(b"},{", b"},\r\n\r\n{", 1)
+    assert b"\r\n" in data
+    created = requests.post(sandbox.url + "/v3/networks", auth=("alice", PASSWORD), timeout=5,
+                            files=[("comment", ("c.txt", b"--not the field\r\n")),
+                                   ("CXNetworkStream", ("filename", data, "application/octet-stream"))])
+    assert created.status_code == 201
+    stored = requests.get(f"{sandbox.url}/v3/networks/{created.json()['uuid']}", auth=("alice", PASSWORD),
+                          timeout=5)
+    assert stored.content == data
 
 
 def test_unusable_data_dir_or_port_is_one_clear_line(tmp_path, capsys):

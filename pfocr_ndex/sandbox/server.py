@@ -12,8 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +23,7 @@ from .store import ApiError, SandboxStore, parse_uuid, parse_visibility
 if TYPE_CHECKING:
     from . import NdexSandbox
 
-__all__ = ["RequestRecord", "SandboxHTTPServer", "LoadQueue"]
+__all__ = ["RequestRecord", "SandboxHTTPServer", "LoadQueue", "form_field"]
 
 logger = logging.getLogger(__name__)
 
@@ -168,18 +166,46 @@ class Request:
         """The CX2 of a create/update: multipart part ``CXNetworkStream`` or a JSON body."""
         content_type = self.headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
-            head = f"Content-Type: {content_type}\r\n\r\n".encode()
-            message = BytesParser(policy=HTTP).parsebytes(head + self.body)
-            if message.is_multipart():
-                for part in message.iter_parts():
-                    if part.get_param("name", header="content-disposition") == "CXNetworkStream":
-                        payload = part.get_payload(decode=True)
-                        return payload if isinstance(payload, bytes) else b""
-            raise ApiError.bad_request("Field CXNetworkStream is not found in the POSTed Data.")
+            payload = form_field(content_type, self.body, "CXNetworkStream")
+            if payload is None:
+                raise ApiError.bad_request("Field CXNetworkStream is not found in the POSTed Data.")
+            return payload
         if content_type.split(";")[0].strip() == "application/json":
             return self.body
         raise ApiError(415, "NDEx_Unsupported_Media_Type",
                        f"RESTEASY003065: Cannot consume content type {content_type or 'none'}")
+
+
+_BOUNDARY = re.compile(r';\s*boundary=(?:"([^"]+)"|([^\s;]+))', re.IGNORECASE)
+_FIELD_NAME = re.compile(rb'content-disposition:[^\r\n]*;\s*name="([^"]*)"', re.IGNORECASE)
+
+
+def form_field(content_type: str, body: bytes, name: str) -> bytes | None:
+    """The value of field ``name`` in a ``multipart/form-data`` body (RFC 7578), or ``None``.
+
+    A direct split on the boundary: the email package's MIME parser costs about a millisecond
+    per upload, the sandbox's largest per-request cost.
+
+    >>> form_field('multipart/form-data; boundary=b', b'--b\\r\\nContent-Disposition: form-data; '
+    ...            b'name="x"\\r\\n\\r\\n[1]\\r\\n--b--\\r\\n', "x")
+    b'[1]'
+    """
+    found = _BOUNDARY.search(content_type)
+    if found is None:
+        return None
+    delimiter = b"\r\n--" + (found.group(1) or found.group(2)).encode("latin-1")
+    wanted = name.encode("utf-8")
+    # parts sit between "\r\n--boundary" lines; the first delimiter may open the body without "\r\n"
+    for part in (b"\r\n" + body).split(delimiter)[1:]:
+        if part.startswith(b"--"):          # the close delimiter: no more parts
+            break
+        head, separator, payload = part.partition(b"\r\n\r\n")
+        if not separator:
+            continue
+        field = _FIELD_NAME.search(head)
+        if field is not None and field.group(1) == wanted:
+            return payload
+    return None
 
 
 _UUID = r"(?P<id>[^/]+)"
