@@ -443,3 +443,25 @@ def test_disk_quota_is_a_403_on_create():
         assert response.status_code == 403
         assert response.json()["message"].startswith("You have used all allocated disk space")
         assert len(sb.networks_of("alice")) == 2
+
+
+def test_disk_used_follows_updates_property_changes_deletes_and_restarts(tmp_path):
+    def stored_bytes(sb: NdexSandbox, network_ids: list[str]) -> int:
+        return sum(len(requests.get(f"{sb.url}/v3/networks/{n}", auth=("alice", PASSWORD), timeout=5).content)
+                   for n in network_ids)
+
+    with NdexSandbox(tmp_path, users={"alice": PASSWORD}, load_delay=0.0) as sb:
+        client = client_for(sb)
+        kept, updated, dropped = (uuid_of(client.save_new_cx2_network(make_cx2(t))) for t in ("a", "b", "c"))
+        for network_id in (kept, updated, dropped):
+            wait_completed(client, network_id)
+        assert client.get_user_by_username("alice")["diskUsed"] == stored_bytes(sb, [kept, updated, dropped])
+        client.update_cx2_network(io.BytesIO(json.dumps(make_cx2("b, now with a much longer name")).encode()),
+                                  updated)
+        wait_completed(client, updated)
+        client.set_network_properties(kept, [{"predicateString": "note", "dataType": "string", "value": "x" * 500}])
+        client.delete_network(dropped)
+        expected = stored_bytes(sb, [kept, updated])
+        assert client.get_user_by_username("alice")["diskUsed"] == expected
+    with NdexSandbox(tmp_path) as sb:   # summed afresh from the database
+        assert client_for(sb).get_user_by_username("alice")["diskUsed"] == expected
