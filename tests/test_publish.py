@@ -22,7 +22,7 @@ import pytest
 from pfocr_ndex.credentials import normalize_server, resolve_credentials
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import build_network, load_style
-from pfocr_ndex.publish import NdexPublisher, PreparedFigure, PublishError
+from pfocr_ndex.publish import NdexPublisher, PreparedFigure, PublishError, local_sandbox
 from pfocr_ndex.records import read_record
 from pfocr_ndex.sandbox import NdexSandbox
 from pfocr_ndex.writeback import read_ndex_field
@@ -515,3 +515,10 @@ def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     default = resolve_credentials(environ={})
     assert (default.server, default.username, default.password) == ("https://www.ndexbio.org", "me", "pw")
     assert resolve_credentials(environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p"}).username == "u"
+
+
+def test_local_sandbox_keeps_its_data_and_a_bounded_request_log(tmp_path: Path) -> None:
+    with local_sandbox(tmp_path / "sb") as (sandbox, credentials):
+        assert credentials.server == sandbox.url
+        assert sandbox.record_limit is not None and sandbox.record_limit <= 100_000
+    assert (tmp_path / "sb" / "ndex-sandbox.sqlite").is_file()

@@ -465,3 +465,12 @@ def test_disk_used_follows_updates_property_changes_deletes_and_restarts(tmp_pat
         assert client.get_user_by_username("alice")["diskUsed"] == expected
     with NdexSandbox(tmp_path) as sb:   # summed afresh from the database
         assert client_for(sb).get_user_by_username("alice")["diskUsed"] == expected
+
+
+def test_request_log_keeps_only_the_last_record_limit_requests():
+    with NdexSandbox(record_limit=2) as sb:
+        for path in ("/v2/admin/status", "/v3/admin/status", "/rest/admin/status"):
+            assert requests.get(sb.url + path, timeout=5).status_code == 200
+        assert [r.path for r in sb.requests] == ["/v3/admin/status", "/rest/admin/status"]
+    with NdexSandbox() as sb:
+        assert sb.record_limit is not None   # bounded unless a caller asks for every request

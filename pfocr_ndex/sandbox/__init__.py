@@ -28,7 +28,9 @@ from .faults import FAULT_KINDS, Fault, FaultPlan
 from .server import LoadQueue, RequestRecord, SandboxHTTPServer
 from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, VISIBILITIES, SandboxStore, parse_uuid
 
-__all__ = ["NdexSandbox", "FaultPlan", "Fault", "FAULT_KINDS", "RequestRecord"]
+__all__ = ["NdexSandbox", "DEFAULT_RECORD_LIMIT", "FaultPlan", "Fault", "FAULT_KINDS", "RequestRecord"]
+
+DEFAULT_RECORD_LIMIT = 100_000  # requests kept in NdexSandbox.requests unless told otherwise
 
 
 class NdexSandbox:
@@ -44,7 +46,8 @@ class NdexSandbox:
         before its loading task validates it.
     max_set_size : items a folder (network set) may hold; ndex-rest documents 100,000.
     disk_quota : bytes of CX2 per account before creates/updates answer 403.
-    record_limit : keep only the last this many :attr:`requests` (``None``: all; for long runs).
+    record_limit : keep only the last this many :attr:`requests` (``None``: all, for a test that
+        needs every one; the default bounds the memory of long runs).
 
     Attributes
     ----------
@@ -52,18 +55,20 @@ class NdexSandbox:
     faults : :class:`FaultPlan` (``sb.faults.add("status", status=503)``).
     latency : seconds added to every request.
     requests : snapshot list of :class:`RequestRecord` (method, path, query, status).
+    record_limit : how many requests :attr:`requests` keeps (``None``: unbounded).
     """
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, port: int = 0, *,
                  users: dict[str, str] | None = None, load_delay: float = 0.2,
                  max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA,
-                 record_limit: int | None = None) -> None:
+                 record_limit: int | None = DEFAULT_RECORD_LIMIT) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="ndex-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir.name if self._tempdir else data_dir)  # type: ignore[arg-type]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.load_delay = float(load_delay)
         self.latency = 0.0
         self.faults = FaultPlan()
+        self.record_limit = record_limit
         self._records: deque[RequestRecord] = deque(maxlen=record_limit)
         self._records_lock = threading.Lock()
         self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size,
