@@ -859,6 +859,10 @@ class _Run:
             self.uuids[figid] = uuid
             if len(self.set_queue) >= self.p.set_batch:
                 self.flush_set()
+            elif len(self.set_queue) == 1:
+                # create a missing set now, while uploads run, rather than after the last one
+                with contextlib.suppress(_CallFailed):   # flush_set tries again and reports
+                    self.current_set()
         if not self.p.fill:
             return None
         try:
@@ -889,7 +893,13 @@ class _Run:
     def flush_set(self) -> None:
         """Add queued networks to the network set, many per call, opening a new part when one is full."""
         while self.set_queue:
-            name, set_id, room = self.current_set()
+            try:
+                name, set_id, room = self.current_set()
+            except _CallFailed as failed:
+                self.p.echo(f"network set {self.p.network_set!r}: creating it failed ({failed.problem.message}); "
+                            f"{len(self.set_queue)} networks are added on the next run")
+                self.set_queue = []
+                return
             batch, self.set_queue = self.set_queue[:room], self.set_queue[room:]
             try:
                 with _no_deprecation_warning():

@@ -487,6 +487,22 @@ def test_network_set_is_split_when_full(sb: NdexSandbox, db: Path, tmp_path: Pat
     assert sorted(sb.set_members(other.journal.sets["PFOCR 2025"]["id"])) == sorted(members[0] + members[1])
 
 
+def test_a_network_set_that_cannot_be_created_is_reported_and_filled_next_run(
+        sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb.faults.add("status", method="POST", path_regex=r"^/v2/networkset$", count=None, status=403)
+    lines: list[str] = []
+    first = publisher(sb, tmp_path, network_set="PFOCR", echo=lines.append).publish([db])
+    assert first.counts()["created"] == 6 and first.failed == 0
+    assert "PFOCR" not in publisher(sb, tmp_path).journal.sets
+    assert [line for line in lines if "network set 'PFOCR'" in line and "next run" in line]
+    sb.faults.clear()
+    mark = len(sb.requests)
+    second = publisher(sb, tmp_path, network_set="PFOCR").publish([db])
+    assert second.counts()["unchanged"] == 6 and uploads(sb, mark) == []
+    members = sb.set_members(publisher(sb, tmp_path).journal.sets["PFOCR"]["id"])
+    assert sorted(members) == sorted(server_uuid(sb, f) for f in EMPTY)
+
+
 # --- credentials ----------------------------------------------------------------------------
 
 def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
