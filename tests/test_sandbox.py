@@ -471,5 +471,7 @@ def test_request_log_keeps_only_the_last_record_limit_requests():
         for path in ("/v2/admin/status", "/v3/admin/status", "/rest/admin/status"):
             assert requests.get(sb.url + path, timeout=5).status_code == 200
         assert [r.path for r in sb.requests] == ["/v3/admin/status", "/rest/admin/status"]
+        first, second = (r.received for r in sb.requests)
+        assert 0 < first <= second <= time.monotonic()
     with NdexSandbox() as sb:
         assert sb.record_limit is not None   # bounded unless a caller asks for every request

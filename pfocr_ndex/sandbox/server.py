@@ -36,12 +36,14 @@ ERROR_CODES = {400: "NDEx_Bad_Request_Exception", 401: "NDEx_Unauthorized_Operat
 
 
 class RequestRecord(NamedTuple):
-    """One served request; ``status`` is ``None`` when the answer was dropped (``lost_response``)."""
+    """One served request; ``status`` is ``None`` when the answer was dropped (``lost_response``);
+    ``received`` is the ``time.monotonic()`` at which its headers were read."""
 
     method: str
     path: str
     query: str
     status: int | None
+    received: float = 0.0
 
 
 @dataclass
@@ -458,6 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         sandbox = self.server.sandbox
+        received = time.monotonic()
         self.close_connection = True
         split = urlsplit(self.path)
         path, query = split.path, split.query
@@ -472,13 +475,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             reply = self._dispatch(self.command, path, parse_qs(query, keep_blank_values=True), body)
         if fault is not None and fault.kind == "lost_response":
-            sandbox._record(RequestRecord(self.command, path, query, None))
+            sandbox._record(RequestRecord(self.command, path, query, None, received))
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
             return
-        sandbox._record(RequestRecord(self.command, path, query, reply.status))
+        sandbox._record(RequestRecord(self.command, path, query, reply.status, received))
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
