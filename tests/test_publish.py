@@ -466,8 +466,12 @@ def test_cli_without_credentials_uses_a_local_sandbox(db: Path, tmp_path: Path) 
     for entry in report["figures"]:
         if entry["outcome"] == "created":
             assert read_ndex_field(entry["path"]) == entry["uuid"]
-    second = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    # Without --report the report goes to the state dir, and the run says where.
+    second = subprocess.run(command[:-2], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert "6 unchanged (content hash matches last publish)" in second.stdout
+    default_report = Path(".ndex-sandbox", "publish-state", "last-report.json")
+    assert f"report: {default_report}" in second.stdout
+    assert json.loads((tmp_path / default_report).read_text())["counts"]["unchanged"] == 6
     with NdexSandbox(data_dir=tmp_path / ".ndex-sandbox") as persisted:
         assert sorted(server_figids(persisted, "pfocr")) == sorted(EMPTY)
 
