@@ -1,6 +1,6 @@
 """Benchmark ``convert`` against the straightforward way on a synthetic PFOCR corpus (prints numbers).
 
-    /work/venv/bin/python scripts/bench_convert.py [--n 20000] [--baseline-n 2000] [--jobs 2] [--dir DIR] [--keep]
+    python scripts/bench_convert.py [--n 20000] [--baseline-n 2000] [--jobs 2] [--dir DIR] [--keep]
 
 The corpus copies the bundled sample records and their tables (tests/data/pfocr) under new figids, so record
 sizes, entity counts and the share of figures without tables follow the sample. Each approach runs in its own

@@ -1,6 +1,6 @@
 """Per-stage CPU cost of converting the sample records, streamed as ``convert`` runs them (prints numbers).
 
-    /work/venv/bin/python scripts/bench_network.py [--records DIR] [--rounds 20] [--dir OUTDIR]
+    python scripts/bench_network.py [--records DIR] [--rounds 20] [--dir OUTDIR]
 
 Each figure goes read_record → build_network → validate_cx2 → to_json → atomic write (to a temporary
 folder under ``--dir``, default the system temp folder; e.g. /dev/shm to take the disk out), one figure

@@ -1,6 +1,6 @@
 """Throughput of the NDEx sandbox through the real ndex2 client (no assertions; prints numbers).
 
-    /work/venv/bin/python scripts/bench_sandbox.py [NETWORKS] [THREADS]
+    python scripts/bench_sandbox.py [NETWORKS] [THREADS]
 
 Uploads NETWORKS copies of the sample figures' CX2 with THREADS concurrent clients, waits for
 every loading task, pages the owner's summaries, adds all to a network set, and restarts the
