@@ -19,13 +19,12 @@ from .errors import Cx2ValidationError, PfocrError
 from .fsutil import atomic_write_bytes
 from .network import build_network, load_style
 from .records import iter_record_paths, read_record
-from .validate import validate_cx2
+from .validate import summarize_problems, validate_cx2
 
 __all__ = ["ConvertSummary", "convert", "convert_one"]
 
 CHUNK_SIZE = 64          # records per task sent to a worker process
 CHUNKS_PER_WORKER = 4    # tasks in flight per worker: bounds memory whatever the corpus size
-MAX_PROBLEMS_SHOWN = 3
 
 
 @dataclass(slots=True)
@@ -55,9 +54,7 @@ def convert_one(path: str | PathLike[str], outdir: str | PathLike[str], style: d
     network = build_network(record, style)
     problems = validate_cx2(network.cx2)
     if problems:
-        more = len(problems) - MAX_PROBLEMS_SHOWN
-        shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
-        raise Cx2ValidationError(f"the CX2 network NDEx would reject: {shown}", path)
+        raise Cx2ValidationError(f"the CX2 network NDEx would reject: {summarize_problems(problems)}", path)
     target = Path(outdir, name)
     try:
         atomic_write_bytes(target, network.to_json(), durable=False)

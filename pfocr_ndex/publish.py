@@ -541,7 +541,7 @@ class NdexPublisher:
         """Read, build and validate one record (raises ``PfocrError``); override to customise networks."""
         from .network import build_network
         from .records import read_record
-        from .validate import validate_cx2
+        from .validate import summarize_problems, validate_cx2
 
         record = read_record(path)
         if record.ndex and not is_uuid(record.ndex.strip()):
@@ -549,8 +549,7 @@ class NdexPublisher:
         network = build_network(record, style=self.style)
         problems = validate_cx2(network.cx2)
         if problems:
-            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise PfocrError(f"invalid CX2, not uploaded: {problems[0]}{more}", path)
+            raise PfocrError(f"invalid CX2, not uploaded: {summarize_problems(problems)}", path)
         data = network.to_json()
         return PreparedFigure(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
                               network.edge_count, (record.ndex or "").strip().lower() or None)

@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import orjson
 
-__all__ = ["validate_cx2", "validate_style", "DATA_TYPES"]
+__all__ = ["validate_cx2", "validate_style", "summarize_problems", "DATA_TYPES"]
 
 # Core aspects in the order the CX2 specification requires. Opaque aspects (cyHiddenAttributes,
 # cyTableColumn, …) are not checked for position: Cytoscape writes them in various places and
@@ -36,6 +36,7 @@ DECLARED_ASPECTS = ("networkAttributes", "nodes", "edges")
 MAPPING_TYPES = frozenset({"PASSTHROUGH", "DISCRETE", "CONTINUOUS"})
 MAX_NAME = 500      # NDEx column varchar(500)
 MAX_VERSION = 100   # NDEx column varchar(100)
+MAX_PROBLEMS_SHOWN = 3
 
 
 def _is_int(value: object) -> bool:
@@ -559,6 +560,16 @@ def _mapping_problems(prop: str, mapping: object, declarations: _Declarations | 
             problems.append(f"Mapping error: CONTINUOUS mapping of {prop}: range {index} has neither "
                             "minVPValue nor maxVPValue.")
     return problems
+
+
+def summarize_problems(problems: list[str]) -> str:
+    """``validate_cx2``'s problems on one line: the first few, then how many more.
+
+    >>> summarize_problems(["a", "b", "c", "d", "e"])
+    'a; b; c (and 2 more)'
+    """
+    more = len(problems) - MAX_PROBLEMS_SHOWN
+    return "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
 
 
 def validate_cx2(cx2: object) -> list[str]:
