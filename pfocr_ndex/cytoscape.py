@@ -40,6 +40,7 @@ import requests
 
 from .credentials import DEFAULT_SERVER, normalize_server
 from .errors import PfocrError
+from .writeback import is_uuid
 
 __all__ = [
     "COLLECTION_NAME", "DEFAULT_CYTOSCAPE_URL", "STYLE_NAME", "CytoscapeError", "CytoscapeSession",
@@ -58,7 +59,6 @@ DEFAULT_CONNECT_TIMEOUT = 3.0
 _CLOSED_BRIDGE_URL = "http://127.0.0.1:9"
 _STYLE_APPLY_TRIES = 3
 _RETRYABLE_APPLY_ERRORS = ("No network views selected",)     # cytoscape/cyREST#106: the view is not ready yet
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _LOG = logging.getLogger(__name__)
 
 
@@ -133,7 +133,7 @@ def resolve_target(text: str, db: str | PathLike[str] = ".") -> Target:
     path = Path(text)
     if path.is_file():
         return Target(text, "record" if path.suffix == ".md" else "cx2", path)
-    if _UUID.match(text):
+    if is_uuid(text):
         return Target(text, "ndex")
     record = Path(db) / "_figures" / f"{text.removesuffix('.md')}.md"
     if "/" not in text and record.is_file():
