@@ -24,16 +24,27 @@ __version__ = "0.1.0"
 
 # name → module; imported on first use so `import pfocr_ndex` stays light (ndex2, py4cytoscape are slow to import).
 _EXPORTS = {
-    "Entity": "records", "FigureRecord": "records", "iter_record_paths": "records", "read_record": "records",
-    "FigureNetwork": "network", "build_network": "network", "load_style": "network",
+    "Entity": "records",
+    "FigureRecord": "records",
+    "iter_record_paths": "records",
+    "read_record": "records",
+    "FigureNetwork": "network",
+    "build_network": "network",
+    "load_style": "network",
     "validate_cx2": "validate",
-    "ConvertSummary": "convert",   # the function is pfocr_ndex.convert.convert: the module name shadows it here
-    "NdexPublisher": "publish", "PublishReport": "publish",
-    "set_ndex_field": "writeback", "fill_from_map": "writeback", "NdexMap": "writeback",
-    "CytoscapeSession": "cytoscape", "open_figure": "cytoscape", "open_networks": "cytoscape",
+    "ConvertSummary": "convert",  # the function is pfocr_ndex.convert.convert: the module name shadows it here
+    "NdexPublisher": "publish",
+    "PublishReport": "publish",
+    "set_ndex_field": "writeback",
+    "fill_from_map": "writeback",
+    "NdexMap": "writeback",
+    "CytoscapeSession": "cytoscape",
+    "open_figure": "cytoscape",
+    "open_networks": "cytoscape",
     "write_preview": "preview",
     "NdexSandbox": "sandbox",
-    "PfocrError": "errors", "RecordError": "errors",
+    "PfocrError": "errors",
+    "RecordError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -24,6 +24,7 @@ def error(message: object) -> None:
 
 # --- convert / validate (issue: CX2 converter) -------------------------------------------
 
+
 def _jobs(text: str) -> int:
     try:
         jobs = int(text)
@@ -36,16 +37,29 @@ def _jobs(text: str) -> int:
 
 def _add_convert(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "convert", help="convert figure records to CX2 files",
+        "convert",
+        help="convert figure records to CX2 files",
         description="Convert PFOCR figure records to CX2 files OUTDIR/<figid>.cx2 (one line per failed "
-                    "record, the run goes on; exit 1 if any failed).")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="a record (.md), a folder of records, or a database checkout (_figures/ + _data/)")
+        "record, the run goes on; exit 1 if any failed).",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a record (.md), a folder of records, or a database checkout (_figures/ + _data/)",
+    )
     p.add_argument("-o", "--outdir", default="cx2", metavar="OUTDIR", help="output folder (default: %(default)s)")
-    p.add_argument("--style", metavar="FILE",
-                   help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)")
-    p.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
-                   help="worker processes (default: %(default)s; 0 = one per CPU)")
+    p.add_argument(
+        "--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)"
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="worker processes (default: %(default)s; 0 = one per CPU)",
+    )
     p.set_defaults(func=_cmd_convert)
 
 
@@ -80,10 +94,13 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _add_validate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check CX2 files against the rules NDEx enforces",
-                       description="Check CX2 files against the rules the NDEx server enforces after upload. "
-                                   "Prints one line per problem (FILE: problem) and a summary; "
-                                   "exits 1 when any file is invalid or unreadable.")
+    p = sub.add_parser(
+        "validate",
+        help="check CX2 files against the rules NDEx enforces",
+        description="Check CX2 files against the rules the NDEx server enforces after upload. "
+        "Prints one line per problem (FILE: problem) and a summary; "
+        "exits 1 when any file is invalid or unreadable.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE.cx2", help="CX2 files to check")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the problems, no summary")
     p.set_defaults(func=_cmd_validate)
@@ -111,38 +128,65 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 # --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
 
+
 def _add_publish(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "publish", help="publish figures to NDEx and fill their ndex fields",
+        "publish",
+        help="publish figures to NDEx and fill their ndex fields",
         description="Create or update one NDEx network per figure, verify it, then write its UUID into the "
-                    "record's ndex: line and _data/ndex_map.tsv. Credentials: --profile (~/.ndexutils.conf) "
-                    "or NDEX_USERNAME/NDEX_PASSWORD[/NDEX_SERVER]; with none, a local NDEx sandbox is used. "
-                    "Re-runs skip unchanged figures; an interrupted run resumes without duplicates. "
-                    "Exits 1 when any figure failed.")
+        "record's ndex: line and _data/ndex_map.tsv. Credentials: --profile (~/.ndexutils.conf) "
+        "or NDEX_USERNAME/NDEX_PASSWORD[/NDEX_SERVER]; with none, a local NDEx sandbox is used. "
+        "Re-runs skip unchanged figures; an interrupted run resumes without duplicates. "
+        "Exits 1 when any figure failed.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
     p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
     p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
-    p.add_argument("--visibility", choices=("PUBLIC", "PRIVATE", "UNLISTED"), default="PUBLIC",
-                   help="visibility of the networks (default PUBLIC)")
+    p.add_argument(
+        "--visibility",
+        choices=("PUBLIC", "PRIVATE", "UNLISTED"),
+        default="PUBLIC",
+        help="visibility of the networks (default PUBLIC)",
+    )
     p.add_argument("--index-level", choices=("NONE", "META", "ALL"), help="NDEx search index level")
-    p.add_argument("--network-set", metavar="NAME",
-                   help="add the networks to this network set (split in parts of 100,000)")
+    p.add_argument(
+        "--network-set", metavar="NAME", help="add the networks to this network set (split in parts of 100,000)"
+    )
     p.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent uploads (default 4)")
-    p.add_argument("--replace-foreign", action="store_true",
-                   help="create new networks for UUIDs this account cannot update, and replace the field")
+    p.add_argument(
+        "--replace-foreign",
+        action="store_true",
+        help="create new networks for UUIDs this account cannot update, and replace the field",
+    )
     p.add_argument("--dry-run", action="store_true", help="contact nothing; say what would be done")
-    p.add_argument("--no-fill", dest="fill", action="store_false",
-                   help="do not write UUIDs into records or ndex_map.tsv")
-    p.add_argument("--report", metavar="FILE",
-                   help="where to write every figure's outcome and UUID as JSON (default STATE_DIR/last-report.json)")
+    p.add_argument(
+        "--no-fill", dest="fill", action="store_false", help="do not write UUIDs into records or ndex_map.tsv"
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="where to write every figure's outcome and UUID as JSON (default STATE_DIR/last-report.json)",
+    )
     p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
-    p.add_argument("--state-dir", metavar="DIR",
-                   help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)")
-    p.add_argument("--sandbox-dir", metavar="DIR", default=".ndex-sandbox",
-                   help="data of the local sandbox used without credentials (default .ndex-sandbox)")
-    p.add_argument("--upload-timeout", type=float, default=300.0, metavar="SECONDS",
-                   help="give up on an upload after this long (default 300)")
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)",
+    )
+    p.add_argument(
+        "--sandbox-dir",
+        metavar="DIR",
+        default=".ndex-sandbox",
+        help="data of the local sandbox used without credentials (default .ndex-sandbox)",
+    )
+    p.add_argument(
+        "--upload-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up on an upload after this long (default 300)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_publish)
 
@@ -160,30 +204,45 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     style = None
     if args.style:
         from .network import load_style
+
         style = load_style(args.style)
-    options = dict(visibility=args.visibility, index_level=args.index_level, network_set=args.network_set,
-                   workers=args.workers, replace_foreign=args.replace_foreign, fill=args.fill,
-                   dry_run=args.dry_run, style=style,
-                   progress=not args.quiet and not args.dry_run and sys.stderr.isatty(),
-                   upload_timeout=args.upload_timeout)
+    options = dict(
+        visibility=args.visibility,
+        index_level=args.index_level,
+        network_set=args.network_set,
+        workers=args.workers,
+        replace_foreign=args.replace_foreign,
+        fill=args.fill,
+        dry_run=args.dry_run,
+        style=style,
+        progress=not args.quiet and not args.dry_run and sys.stderr.isatty(),
+        upload_timeout=args.upload_timeout,
+    )
     if args.dry_run:
         options["echo"] = print
     with contextlib.ExitStack() as stack:
         if credentials is None:
             sandbox_dir = Path(args.sandbox_dir)
-            options.update(sandbox_dir=str(sandbox_dir), state_key="sandbox",
-                           state_dir=args.state_dir or str(sandbox_dir / "publish-state"))
-            if args.dry_run:       # contacts nothing, not even the sandbox
+            options.update(
+                sandbox_dir=str(sandbox_dir),
+                state_key="sandbox",
+                state_dir=args.state_dir or str(sandbox_dir / "publish-state"),
+            )
+            if args.dry_run:  # contacts nothing, not even the sandbox
                 server, username, password = "sandbox", "pfocr", ""
             else:
                 _, credentials = stack.enter_context(local_sandbox(sandbox_dir))
-                print(f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "
-                      f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx.")
+                print(
+                    f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "
+                    f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx."
+                )
         else:
             options["state_dir"] = args.state_dir or ".pfocr-ndex"
             if not args.dry_run:
-                print(f"Publishing to {credentials.server} as {credentials.username} "
-                      f"(credentials from {credentials.source}).")
+                print(
+                    f"Publishing to {credentials.server} as {credentials.username} "
+                    f"(credentials from {credentials.source})."
+                )
         if credentials is not None:
             server, username, password = credentials.server, credentials.username, credentials.password
         publisher = NdexPublisher(server, username, password, **options)
@@ -199,10 +258,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 def _add_fill(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "fill", help="fill empty ndex fields from a figid<TAB>uuid map",
+        "fill",
+        help="fill empty ndex fields from a figid<TAB>uuid map",
         description="Write UUIDs from a figid<TAB>uuid map (e.g. _data/ndex_map.tsv) into the records' ndex: "
-                    "lines; nothing else in a record changes. A field holding another UUID is only replaced "
-                    "with --force. Exits 1 on bad map lines or unreadable records.")
+        "lines; nothing else in a record changes. A field holding another UUID is only replaced "
+        "with --force. Exits 1 on bad map lines or unreadable records.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--map", required=True, metavar="TSV", help="figid<TAB>uuid file, no header")
     p.add_argument("--force", action="store_true", help="replace ndex fields holding a different UUID")
@@ -223,19 +284,31 @@ def _cmd_fill(args: argparse.Namespace) -> int:
 
 def _add_sandbox(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "sandbox", help="run a local NDEx sandbox server",
+        "sandbox",
+        help="run a local NDEx sandbox server",
         description="Serve, on 127.0.0.1 until Ctrl-C, the part of the NDEx REST API that publishing uses, "
-                    "with networks kept in DIR/ndex-sandbox.sqlite. Point publish (or ndex2.client.Ndex2) at "
-                    "the printed URL to try a publish without an NDEx account; the default DIR is the one "
-                    "'pfocr-ndex publish' uses when it has no credentials, so its networks show up here.")
+        "with networks kept in DIR/ndex-sandbox.sqlite. Point publish (or ndex2.client.Ndex2) at "
+        "the printed URL to try a publish without an NDEx account; the default DIR is the one "
+        "'pfocr-ndex publish' uses when it has no credentials, so its networks show up here.",
+    )
     p.add_argument("--port", type=int, default=0, metavar="N", help="TCP port (default: a free one)")
-    p.add_argument("--data", metavar="DIR", default=".ndex-sandbox",
-                   help="folder holding the sandbox database (default .ndex-sandbox)")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        default=".ndex-sandbox",
+        help="folder holding the sandbox database (default .ndex-sandbox)",
+    )
     p.add_argument("--user", metavar="NAME", help="account to create (default: a demo account)")
-    p.add_argument("--password-env", metavar="VAR",
-                   help="environment variable holding --user's password (never printed)")
-    p.add_argument("--load-delay", type=float, default=0.2, metavar="SECONDS",
-                   help="how long a new network stays locked before it is validated (default 0.2)")
+    p.add_argument(
+        "--password-env", metavar="VAR", help="environment variable holding --user's password (never printed)"
+    )
+    p.add_argument(
+        "--load-delay",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="how long a new network stays locked before it is validated (default 0.2)",
+    )
     p.set_defaults(func=_cmd_sandbox)
 
 
@@ -257,8 +330,9 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         user = "demo"
         password = shown_password = secrets.token_urlsafe(12)  # a throwaway local account: shown once
     try:
-        sandbox = NdexSandbox(data_dir=args.data, port=args.port, users={user: password},
-                              load_delay=args.load_delay, record_limit=10_000)
+        sandbox = NdexSandbox(
+            data_dir=args.data, port=args.port, users={user: password}, load_delay=args.load_delay, record_limit=10_000
+        )
     except sqlite3.Error as err:
         raise PfocrError(f"cannot open the sandbox database: {err}", args.data) from None
     except OSError as err:
@@ -266,13 +340,15 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
             raise PfocrError(err.strerror or str(err), err.filename) from None
         raise PfocrError(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}") from None
     with sandbox:
-        print(f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it.\n"
-              f"account: {user}  password: {shown_password}\n"
-              f"publish to it:\n"
-              f"  NDEX_SERVER={sandbox.url} NDEX_USERNAME={user} NDEX_PASSWORD={shown_password} "
-              f"{PROG} publish PATH...\n"
-              f"or from Python: ndex2.client.Ndex2(host=\"{sandbox.url}\", username=\"{user}\", password=...)",
-              flush=True)
+        print(
+            f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it.\n"
+            f"account: {user}  password: {shown_password}\n"
+            f"publish to it:\n"
+            f"  NDEX_SERVER={sandbox.url} NDEX_USERNAME={user} NDEX_PASSWORD={shown_password} "
+            f"{PROG} publish PATH...\n"
+            f'or from Python: ndex2.client.Ndex2(host="{sandbox.url}", username="{user}", password=...)',
+            flush=True,
+        )
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -282,22 +358,41 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 # --- open (issue: Cytoscape) -------------------------------------------------------------
 
+
 def _add_open(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "open", help="open figure networks in Cytoscape Desktop",
+        "open",
+        help="open figure networks in Cytoscape Desktop",
         description="Open CX2 files, figure records, figure ids or NDEx UUIDs in a running Cytoscape 3.10+ "
-                    "(CyREST), with the PFOCR style and the figure image behind the nodes.")
-    p.add_argument("targets", nargs="+", metavar="TARGET",
-                   help="a .cx2 file, a figure record (.md), a figure id (looked up in --db) or an NDEx UUID")
-    p.add_argument("--cytoscape-url", default="http://127.0.0.1:1234/v1", metavar="URL",
-                   help="CyREST address (default: %(default)s)")
-    p.add_argument("--server", metavar="URL",
-                   help="NDEx server for UUID targets (default: NDEX_SERVER, the profile's, or www.ndexbio.org)")
+        "(CyREST), with the PFOCR style and the figure image behind the nodes.",
+    )
+    p.add_argument(
+        "targets",
+        nargs="+",
+        metavar="TARGET",
+        help="a .cx2 file, a figure record (.md), a figure id (looked up in --db) or an NDEx UUID",
+    )
+    p.add_argument(
+        "--cytoscape-url",
+        default="http://127.0.0.1:1234/v1",
+        metavar="URL",
+        help="CyREST address (default: %(default)s)",
+    )
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="NDEx server for UUID targets (default: NDEX_SERVER, the profile's, or www.ndexbio.org)",
+    )
     p.add_argument("--profile", help="~/.ndexutils.conf profile with NDEx credentials (private networks only)")
     p.add_argument("--db", default=".", metavar="DIR", help="database checkout for figure ids (default: .)")
     p.add_argument("--collection", default="PFOCR", help="Cytoscape collection to open into (default: %(default)s)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
-                   help="give up when Cytoscape takes longer than this for one request (default: %(default)g)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="SECONDS",
+        help="give up when Cytoscape takes longer than this for one request (default: %(default)g)",
+    )
     p.set_defaults(func=_cmd_open)
 
 
@@ -308,12 +403,18 @@ def _cmd_open(args: argparse.Namespace) -> int:
     # Public networks need no credentials: NDEX_SERVER alone only chooses the server here.
     environ = {name: value for name, value in os.environ.items() if name != "NDEX_SERVER"}
     credentials = resolve_credentials(profile=args.profile, environ=environ)
-    server = (args.server or os.environ.get("NDEX_SERVER") or (credentials.server if credentials else None)
-              or DEFAULT_SERVER)
+    server = (
+        args.server or os.environ.get("NDEX_SERVER") or (credentials.server if credentials else None) or DEFAULT_SERVER
+    )
     session = CytoscapeSession(
-        args.cytoscape_url, ndex_server=normalize_server(server), collection=args.collection, db=args.db,
-        timeout=args.timeout, ndex_username=credentials.username if credentials else None,
-        ndex_password=credentials.password if credentials else None)
+        args.cytoscape_url,
+        ndex_server=normalize_server(server),
+        collection=args.collection,
+        db=args.db,
+        timeout=args.timeout,
+        ndex_username=credentials.username if credentials else None,
+        ndex_password=credentials.password if credentials else None,
+    )
     failures = 0
     for target in args.targets:
         try:
@@ -330,19 +431,32 @@ def _cmd_open(args: argparse.Namespace) -> int:
 
 # --- preview (issue: browser preview) ----------------------------------------------------
 
+
 def _add_preview(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("preview", help="write browser pages showing each figure beside its network",
-                       description="Write OUTDIR/index.html (a searchable list of the figures) and one page per "
-                                   "figure: the figure image, its network drawn by cytoscape.js with the CX2 style, "
-                                   "and its network attributes. Pages work opened from disk. Exits 1 when a record "
-                                   "could not be previewed (the others are written).")
-    p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="figure records (.md), folders of records, or a PFOCR database checkout")
+    p = sub.add_parser(
+        "preview",
+        help="write browser pages showing each figure beside its network",
+        description="Write OUTDIR/index.html (a searchable list of the figures) and one page per "
+        "figure: the figure image, its network drawn by cytoscape.js with the CX2 style, "
+        "and its network attributes. Pages work opened from disk. Exits 1 when a record "
+        "could not be previewed (the others are written).",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="figure records (.md), folders of records, or a PFOCR database checkout",
+    )
     p.add_argument("-o", "--outdir", required=True, metavar="OUTDIR", help="folder to write the pages to")
-    p.add_argument("--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)")
-    p.add_argument("--cytoscape-js", metavar="PATH",
-                   help="cytoscape.min.js to copy into OUTDIR/assets (default: $PFOCR_NDEX_CYTOSCAPE_JS, "
-                        "else node_modules/cytoscape/dist/ after `npm ci` in the repository)")
+    p.add_argument(
+        "--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)"
+    )
+    p.add_argument(
+        "--cytoscape-js",
+        metavar="PATH",
+        help="cytoscape.min.js to copy into OUTDIR/assets (default: $PFOCR_NDEX_CYTOSCAPE_JS, "
+        "else node_modules/cytoscape/dist/ after `npm ci` in the repository)",
+    )
     p.set_defaults(func=_cmd_preview)
 
 
@@ -351,8 +465,10 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
     library = find_cytoscape_js(args.cytoscape_js)
     if library is None:
-        error("warning: cytoscape.js not found: pages will show figures and attributes without the network; "
-              "run `npm ci` in the pfocr-ndex repository or pass --cytoscape-js PATH")
+        error(
+            "warning: cytoscape.js not found: pages will show figures and attributes without the network; "
+            "run `npm ci` in the pfocr-ndex repository or pass --cytoscape-js PATH"
+        )
     result = write_preview(args.paths, args.outdir, style=args.style, cytoscape_js=library, on_error=error)
     print(f"preview: {result.pages} figure page(s) written, {result.failed} failed: {result.index}", file=sys.stderr)
     return 1 if result.failed else 0
@@ -360,8 +476,10 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=PROG, description="PFOCR pathway figures as CX2 networks: convert, publish to NDEx (filling the "
-                               "records' ndex fields), open in Cytoscape, preview in the browser.")
+        prog=PROG,
+        description="PFOCR pathway figures as CX2 networks: convert, publish to NDEx (filling the "
+        "records' ndex fields), open in Cytoscape, preview in the browser.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_convert, _add_validate, _add_publish, _add_fill, _add_sandbox, _add_open, _add_preview):

@@ -23,8 +23,8 @@ from .validate import summarize_problems, validate_cx2
 
 __all__ = ["ConvertSummary", "convert", "convert_one"]
 
-CHUNK_SIZE = 64          # records per task sent to a worker process
-CHUNKS_PER_WORKER = 4    # tasks in flight per worker: bounds memory whatever the corpus size
+CHUNK_SIZE = 64  # records per task sent to a worker process
+CHUNKS_PER_WORKER = 4  # tasks in flight per worker: bounds memory whatever the corpus size
 
 
 @dataclass(slots=True)
@@ -33,7 +33,7 @@ class ConvertSummary:
 
     converted: int = 0
     failed: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)   # (record path, reason)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (record path, reason)
 
     def __str__(self) -> str:
         return f"converted {self.converted}, failed {self.failed}"
@@ -102,8 +102,9 @@ def _results(paths: Iterator[Path], outdir: str, style: dict | None, jobs: int) 
         return
     chunks = _chunks(paths, CHUNK_SIZE)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(outdir, style)) as pool:
-        pending: set[Future] = {pool.submit(_convert_chunk, chunk)
-                                for chunk in islice(chunks, jobs * CHUNKS_PER_WORKER)}
+        pending: set[Future] = {
+            pool.submit(_convert_chunk, chunk) for chunk in islice(chunks, jobs * CHUNKS_PER_WORKER)
+        }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             pending.update(pool.submit(_convert_chunk, chunk) for chunk in islice(chunks, len(done)))
@@ -124,10 +125,14 @@ def _count_records(paths: list[Path]) -> int | None:
     return total
 
 
-def convert(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[str] = "cx2",
-            style: dict | str | PathLike[str] | None = None, jobs: int = 1,
-            progress: bool | None = None,
-            on_error: Callable[[str, str], None] | None = None) -> ConvertSummary:
+def convert(
+    paths: Iterable[str | PathLike[str]],
+    outdir: str | PathLike[str] = "cx2",
+    style: dict | str | PathLike[str] | None = None,
+    jobs: int = 1,
+    progress: bool | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+) -> ConvertSummary:
     """Convert every record under ``paths`` (record files, folders of records, database checkouts)
     to ``outdir/<figid>.cx2``.
 

@@ -25,7 +25,7 @@ from .errors import PfocrError
 __all__ = ["DEFAULT_CONF", "DEFAULT_SERVER", "Credentials", "normalize_server", "resolve_credentials"]
 
 DEFAULT_CONF = Path("~/.ndexutils.conf")
-DEFAULT_PROFILE = "pfocr-ndex"     # ndexutil's convention: the tool's name
+DEFAULT_PROFILE = "pfocr-ndex"  # ndexutil's convention: the tool's name
 DEFAULT_SERVER = "https://www.ndexbio.org"
 
 
@@ -36,7 +36,7 @@ class Credentials:
     server: str
     username: str
     password: str = field(repr=False)
-    source: str = ""          # where they came from, for messages: "profile pfocr in ~/.ndexutils.conf"
+    source: str = ""  # where they came from, for messages: "profile pfocr in ~/.ndexutils.conf"
 
 
 def normalize_server(server: str) -> str:
@@ -57,9 +57,13 @@ def normalize_server(server: str) -> str:
     return server.replace("://localhost", "://127.0.0.1")
 
 
-def resolve_credentials(*, server: str | None = None, profile: str | None = None,
-                        conf: str | PathLike[str] | None = None,
-                        environ: Mapping[str, str] | None = None) -> Credentials | None:
+def resolve_credentials(
+    *,
+    server: str | None = None,
+    profile: str | None = None,
+    conf: str | PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials | None:
     """Find credentials: ``profile`` in ``conf`` (default ``~/.ndexutils.conf``), else the environment,
     else a ``[pfocr-ndex]`` profile in ``~/.ndexutils.conf`` if there is one.
 
@@ -81,8 +85,10 @@ def resolve_credentials(*, server: str | None = None, profile: str | None = None
     if default_conf.is_file() and _read_conf(default_conf).has_section(DEFAULT_PROFILE):
         return _from_profile(default_conf, DEFAULT_PROFILE, server)
     if server or environ.get("NDEX_SERVER"):
-        raise PfocrError(f"no credentials for {server or environ['NDEX_SERVER']}: use --profile "
-                         "(~/.ndexutils.conf) or set NDEX_USERNAME and NDEX_PASSWORD")
+        raise PfocrError(
+            f"no credentials for {server or environ['NDEX_SERVER']}: use --profile "
+            "(~/.ndexutils.conf) or set NDEX_USERNAME and NDEX_PASSWORD"
+        )
     return None
 
 

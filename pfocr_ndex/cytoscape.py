@@ -43,22 +43,31 @@ from .errors import PfocrError
 from .writeback import is_uuid
 
 __all__ = [
-    "COLLECTION_NAME", "DEFAULT_CYTOSCAPE_URL", "STYLE_NAME", "CytoscapeError", "CytoscapeSession",
-    "CytoscapeUnavailable", "Target", "desktop_style", "normalize_cytoscape_url", "open_figure",
-    "open_networks", "resolve_target",
+    "COLLECTION_NAME",
+    "DEFAULT_CYTOSCAPE_URL",
+    "STYLE_NAME",
+    "CytoscapeError",
+    "CytoscapeSession",
+    "CytoscapeUnavailable",
+    "Target",
+    "desktop_style",
+    "normalize_cytoscape_url",
+    "open_figure",
+    "open_networks",
+    "resolve_target",
 ]
 
 DEFAULT_CYTOSCAPE_URL = "http://127.0.0.1:1234/v1"
 STYLE_NAME = "PFOCR"
 COLLECTION_NAME = "PFOCR"
 FIGURE_ANNOTATION_NAME = "PFOCR figure"
-DEFAULT_TIMEOUT = 120.0       # seconds for one CyREST call (an NDEx import downloads the network first)
+DEFAULT_TIMEOUT = 120.0  # seconds for one CyREST call (an NDEx import downloads the network first)
 DEFAULT_CONNECT_TIMEOUT = 3.0
 # Where py4cytoscape would fall back to when Cytoscape is not found: a closed local port, so it fails at once
 # instead of polling the public Jupyter-bridge forever.
 _CLOSED_BRIDGE_URL = "http://127.0.0.1:9"
 _STYLE_APPLY_TRIES = 3
-_RETRYABLE_APPLY_ERRORS = ("No network views selected",)     # cytoscape/cyREST#106: the view is not ready yet
+_RETRYABLE_APPLY_ERRORS = ("No network views selected",)  # cytoscape/cyREST#106: the view is not ready yet
 _LOG = logging.getLogger(__name__)
 
 
@@ -71,8 +80,10 @@ class CytoscapeUnavailable(CytoscapeError):
 
 
 def _not_answering(base_url: str) -> str:
-    return (f"Cytoscape is not answering at {base_url} (start Cytoscape 3.10+ — CyREST listens on port 1234 "
-            "by default — or give its address with --cytoscape-url)")
+    return (
+        f"Cytoscape is not answering at {base_url} (start Cytoscape 3.10+ — CyREST listens on port 1234 "
+        "by default — or give its address with --cytoscape-url)"
+    )
 
 
 def normalize_cytoscape_url(url: str) -> str:
@@ -95,11 +106,12 @@ def normalize_cytoscape_url(url: str) -> str:
 
 # --- what to open -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Target:
     """One thing to open: a CX2 file, a figure record, or an NDEx network UUID."""
 
-    text: str                                   # as given by the user (used in messages)
+    text: str  # as given by the user (used in messages)
     kind: Literal["cx2", "record", "ndex"]
     path: Path | None = None
 
@@ -108,6 +120,7 @@ class Target:
         if self.kind == "record":
             from .network import build_network
             from .records import read_record
+
             return build_network(read_record(self.path)).cx2
         if self.kind == "cx2":
             try:
@@ -138,8 +151,7 @@ def resolve_target(text: str, db: str | PathLike[str] = ".") -> Target:
     record = Path(db) / "_figures" / f"{text.removesuffix('.md')}.md"
     if "/" not in text and record.is_file():
         return Target(text, "record", record)
-    raise PfocrError(f"not a CX2 file, a figure record, a figure id in {Path(db) / '_figures'} "
-                     "or an NDEx UUID", text)
+    raise PfocrError(f"not a CX2 file, a figure record, a figure id in {Path(db) / '_figures'} or an NDEx UUID", text)
 
 
 # --- the style: CX2 portable names → Cytoscape Desktop names -------------------------------------
@@ -167,15 +179,42 @@ _DESKTOP_NAMES = {
 }
 # Properties kept under their own name (the rest of the portable vocabulary is not translated and is skipped).
 _SAME_NAMES = {
-    "NODE_SHAPE", "NODE_WIDTH", "NODE_HEIGHT", "NODE_BORDER_WIDTH", "NODE_LABEL", "NODE_LABEL_COLOR",
-    "NODE_LABEL_FONT_SIZE", "NODE_LABEL_FONT_FACE", "NODE_LABEL_POSITION", "NODE_LABEL_ROTATION",
-    "NODE_LABEL_BACKGROUND_COLOR", "NODE_LABEL_BACKGROUND_SHAPE", "NODE_TOOLTIP", "NODE_SELECTED_PAINT",
-    "EDGE_WIDTH", "EDGE_TARGET_ARROW_SHAPE", "EDGE_SOURCE_ARROW_SHAPE", "EDGE_LABEL", "EDGE_LABEL_COLOR",
-    "EDGE_LABEL_FONT_SIZE", "EDGE_LABEL_FONT_FACE", "EDGE_SOURCE_ARROW_SIZE", "EDGE_TARGET_ARROW_SIZE",
-    "EDGE_SELECTED_PAINT", "EDGE_STROKE_SELECTED_PAINT", "EDGE_LABEL_ROTATION", "EDGE_Z_ORDER",
+    "NODE_SHAPE",
+    "NODE_WIDTH",
+    "NODE_HEIGHT",
+    "NODE_BORDER_WIDTH",
+    "NODE_LABEL",
+    "NODE_LABEL_COLOR",
+    "NODE_LABEL_FONT_SIZE",
+    "NODE_LABEL_FONT_FACE",
+    "NODE_LABEL_POSITION",
+    "NODE_LABEL_ROTATION",
+    "NODE_LABEL_BACKGROUND_COLOR",
+    "NODE_LABEL_BACKGROUND_SHAPE",
+    "NODE_TOOLTIP",
+    "NODE_SELECTED_PAINT",
+    "EDGE_WIDTH",
+    "EDGE_TARGET_ARROW_SHAPE",
+    "EDGE_SOURCE_ARROW_SHAPE",
+    "EDGE_LABEL",
+    "EDGE_LABEL_COLOR",
+    "EDGE_LABEL_FONT_SIZE",
+    "EDGE_LABEL_FONT_FACE",
+    "EDGE_SOURCE_ARROW_SIZE",
+    "EDGE_TARGET_ARROW_SIZE",
+    "EDGE_SELECTED_PAINT",
+    "EDGE_STROKE_SELECTED_PAINT",
+    "EDGE_LABEL_ROTATION",
+    "EDGE_Z_ORDER",
 }
-_OPACITIES = {"NODE_BACKGROUND_OPACITY", "NODE_BORDER_OPACITY", "NODE_LABEL_OPACITY", "EDGE_OPACITY",
-              "EDGE_LABEL_OPACITY", "NODE_LABEL_BACKGROUND_OPACITY"}
+_OPACITIES = {
+    "NODE_BACKGROUND_OPACITY",
+    "NODE_BORDER_OPACITY",
+    "NODE_LABEL_OPACITY",
+    "EDGE_OPACITY",
+    "EDGE_LABEL_OPACITY",
+    "NODE_LABEL_BACKGROUND_OPACITY",
+}
 _LINE_TYPES = {"solid": "SOLID", "dashed": "LONG_DASH", "dotted": "DOT"}
 _ARROWS = {"triangle": "DELTA", "triangle-cross": "CROSS_DELTA", "tee": "T", "arrow": "DELTA"}
 _FONT_FAMILIES = {"serif": "Serif", "sans-serif": "SansSerif", "monospace": "Monospaced"}
@@ -210,8 +249,10 @@ def _desktop_value(portable: str, value: Any, font_size: Any = 12) -> Any:
         node_anchor = _anchor(value.get("VERTICAL_ALIGN", "center"), value.get("HORIZONTAL_ALIGN", "center"))
         label_anchor = _anchor(value.get("VERTICAL_ANCHOR", "center"), value.get("HORIZONTAL_ANCHOR", "center"))
         justify = {"left": "l", "right": "r"}.get(value.get("JUSTIFICATION", "center"), "c")
-        return (f"{node_anchor},{label_anchor},{justify},"
-                f"{float(value.get('MARGIN_X', 0)):.2f},{float(value.get('MARGIN_Y', 0)):.2f}")
+        return (
+            f"{node_anchor},{label_anchor},{justify},"
+            f"{float(value.get('MARGIN_X', 0)):.2f},{float(value.get('MARGIN_Y', 0)):.2f}"
+        )
     return value
 
 
@@ -236,8 +277,10 @@ def _desktop_mapping(portable: str, mapping: dict, font_size: Any) -> dict | Non
     if kind == "PASSTHROUGH":
         return converted
     if kind == "DISCRETE":
-        converted["map"] = [{"key": entry["v"], "value": _desktop_value(portable, entry["vp"], font_size)}
-                            for entry in definition.get("map", [])]
+        converted["map"] = [
+            {"key": entry["v"], "value": _desktop_value(portable, entry["vp"], font_size)}
+            for entry in definition.get("map", [])
+        ]
         return converted
     if kind == "CONTINUOUS":
         # CX2 lists ranges; Cytoscape lists the points between them with the values just below/at/above.
@@ -248,8 +291,14 @@ def _desktop_mapping(portable: str, mapping: dict, font_size: Any) -> dict | Non
                 continue
             lesser = _desktop_value(portable, below.get("maxVPValue", above.get("minVPValue")), font_size)
             greater = _desktop_value(portable, above.get("minVPValue", below.get("maxVPValue")), font_size)
-            points.append({"value": below["max"], "lesser": lesser,
-                           "equal": greater if below.get("includeMax") is False else lesser, "greater": greater})
+            points.append(
+                {
+                    "value": below["max"],
+                    "lesser": lesser,
+                    "equal": greater if below.get("includeMax") is False else lesser,
+                    "greater": greater,
+                }
+            )
         converted["points"] = points
         return converted if points else None
     return None
@@ -279,8 +328,11 @@ def desktop_style(cx2_style: dict) -> tuple[list[dict], list[dict]]:
             if name is None:
                 _LOG.debug("no Cytoscape Desktop property for %s: left out of the style", portable)
                 continue
-            size = (cx2_style["default"][group].get("EDGE_LABEL_FONT_SIZE", 10)
-                    if portable.startswith("EDGE_") else font_size)
+            size = (
+                cx2_style["default"][group].get("EDGE_LABEL_FONT_SIZE", 10)
+                if portable.startswith("EDGE_")
+                else font_size
+            )
             defaults.append({"visualProperty": name, "value": _desktop_value(portable, value, size)})
     mappings = []
     for group in ("nodeMapping", "edgeMapping"):
@@ -345,6 +397,7 @@ def _import_py4cytoscape():
 
 # --- the session ---------------------------------------------------------------------------------
 
+
 class CytoscapeSession:
     """A connection to one Cytoscape Desktop, opening PFOCR networks into one collection.
 
@@ -366,13 +419,21 @@ class CytoscapeSession:
     [52, 61]
     """
 
-    def __init__(self, base_url: str = DEFAULT_CYTOSCAPE_URL, *, ndex_server: str = DEFAULT_SERVER,
-                 ndex_username: str | None = None, ndex_password: str | None = None,
-                 collection: str = COLLECTION_NAME, style: dict | None = None,
-                 db: str | PathLike[str] = ".", timeout: float = DEFAULT_TIMEOUT,
-                 connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_CYTOSCAPE_URL,
+        *,
+        ndex_server: str = DEFAULT_SERVER,
+        ndex_username: str | None = None,
+        ndex_password: str | None = None,
+        collection: str = COLLECTION_NAME,
+        style: dict | None = None,
+        db: str | PathLike[str] = ".",
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
         self.base_url = normalize_cytoscape_url(base_url)
-        self.ndex_server = re.sub(r"/v\d+$", "", normalize_server(ndex_server))   # CyNDEx appends /v2
+        self.ndex_server = re.sub(r"/v\d+$", "", normalize_server(ndex_server))  # CyNDEx appends /v2
         self.ndex_username = ndex_username
         self._ndex_password = ndex_password
         self.collection = collection
@@ -380,9 +441,9 @@ class CytoscapeSession:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self._style = style
-        self._style_name: str | None = None      # the style's name in Cytoscape, once it is there
+        self._style_name: str | None = None  # the style's name in Cytoscape, once it is there
         self._version: str | None = None
-        self._hung: str | None = None             # set when a call timed out: Cytoscape is not usable any more
+        self._hung: str | None = None  # set when a call timed out: Cytoscape is not usable any more
 
     def __repr__(self) -> str:
         return f"CytoscapeSession({self.base_url!r}, collection={self.collection!r})"
@@ -398,7 +459,7 @@ class CytoscapeSession:
         def run() -> None:
             try:
                 outcome["value"] = function(*args, base_url=self.base_url, **kwargs)
-            except BaseException as err:   # handed to the caller's thread
+            except BaseException as err:  # handed to the caller's thread
                 outcome["error"] = err
 
         worker = threading.Thread(target=run, name=f"cytoscape-{function.__name__}", daemon=True)
@@ -408,8 +469,10 @@ class CytoscapeSession:
             # The thread stays blocked (on its socket, or in py4cytoscape's minutes of connection retries);
             # py4cytoscape is not thread-safe, so nothing more is sent from this session.
             if self._answers():
-                self._hung = (f"Cytoscape at {self.base_url} did not answer within {self.timeout:g} s "
-                              f"(in {function.__name__}; is a dialog open in Cytoscape?)")
+                self._hung = (
+                    f"Cytoscape at {self.base_url} did not answer within {self.timeout:g} s "
+                    f"(in {function.__name__}; is a dialog open in Cytoscape?)"
+                )
             else:
                 self._hung = _not_answering(self.base_url)
             raise CytoscapeUnavailable(self._hung)
@@ -428,8 +491,9 @@ class CytoscapeSession:
         if isinstance(err, p4c.exceptions.CyError):
             return CytoscapeError(re.sub(r"^In [\w.]+\(\): ", "", str(err)))
         if isinstance(err, requests.exceptions.HTTPError) and err.response is not None:
-            return CytoscapeError(f"HTTP {err.response.status_code} {err.response.reason or ''} "
-                                  f"from {err.response.url}")
+            return CytoscapeError(
+                f"HTTP {err.response.status_code} {err.response.reason or ''} from {err.response.url}"
+            )
         if isinstance(err, requests.exceptions.RequestException):
             return CytoscapeUnavailable(_not_answering(self.base_url))
         if isinstance(err, (ValueError, KeyError, TypeError, IndexError)):
@@ -439,8 +503,9 @@ class CytoscapeSession:
     def _answers(self) -> bool:
         """Whether ``GET <base_url>`` answers 2xx within ``connect_timeout`` seconds."""
         try:
-            requests.get(self.base_url, timeout=self.connect_timeout,
-                         headers={"Accept": "application/json"}).raise_for_status()
+            requests.get(
+                self.base_url, timeout=self.connect_timeout, headers={"Accept": "application/json"}
+            ).raise_for_status()
         except requests.exceptions.RequestException:
             return False
         return True
@@ -464,9 +529,12 @@ class CytoscapeSession:
 
     def _import_cx2(self, cx2: list[dict], title: str) -> int:
         p4c = _py4cytoscape()
-        reply = self._call(p4c.commands.cyrest_post, "networks",
-                           parameters={"format": "cx2", "title": title, "collection": self.collection},
-                           body=_without_style(cx2))
+        reply = self._call(
+            p4c.commands.cyrest_post,
+            "networks",
+            parameters={"format": "cx2", "title": title, "collection": self.collection},
+            body=_without_style(cx2),
+        )
         suid = reply.get("networkSUID") if isinstance(reply, dict) else None
         if isinstance(suid, list):
             suid = suid[0] if suid else None
@@ -476,8 +544,16 @@ class CytoscapeSession:
 
     def _import_ndex(self, uuid: str) -> int:
         p4c = _py4cytoscape()
-        return int(self._call(p4c.import_network_from_ndex, uuid, username=self.ndex_username,
-                              password=self._ndex_password, ndex_url=self.ndex_server, ndex_version="v2"))
+        return int(
+            self._call(
+                p4c.import_network_from_ndex,
+                uuid,
+                username=self.ndex_username,
+                password=self._ndex_password,
+                ndex_url=self.ndex_server,
+                ndex_version="v2",
+            )
+        )
 
     def ensure_style(self, style_names: Iterable[str] | None = None) -> str:
         """Create the PFOCR style in Cytoscape unless a style of that name is there; return its name.
@@ -492,14 +568,19 @@ class CytoscapeSession:
         if STYLE_NAME not in style_names:
             if self._style is None:
                 from .network import load_style
+
                 self._style = load_style()
             defaults, mappings = desktop_style(self._style)
             created = self._call(p4c.create_visual_style, STYLE_NAME, defaults=defaults, mappings=mappings)
             if created.get("title") != STYLE_NAME:
                 raise CytoscapeError(f"Cytoscape stored the style as {created.get('title')!r}, not {STYLE_NAME!r}")
             # A new style locks width = height (NODE_SIZE): unlock it so NODE_WIDTH/NODE_HEIGHT apply.
-            self._call(p4c.commands.cyrest_put, f"styles/{STYLE_NAME}/dependencies",
-                       body=[{"visualPropertyDependency": "nodeSizeLocked", "enabled": False}], require_json=False)
+            self._call(
+                p4c.commands.cyrest_put,
+                f"styles/{STYLE_NAME}/dependencies",
+                body=[{"visualPropertyDependency": "nodeSizeLocked", "enabled": False}],
+                require_json=False,
+            )
         self._style_name = STYLE_NAME
         return STYLE_NAME
 
@@ -541,7 +622,7 @@ class CytoscapeSession:
         if attributes is None:
             attributes = self._network_row(suid)
         if _has_image_annotation(attributes.get("__Annotations")):
-            return False    # Cytoscape draws it from __Annotations when it creates the view
+            return False  # Cytoscape draws it from __Annotations when it creates the view
         image_url = attributes.get("__NetworkImage")
         if not image_url:
             return False
@@ -552,8 +633,15 @@ class CytoscapeSession:
         # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
         image_url = re.sub(r"^http://", "https://", str(image_url))
         # No width/height: Cytoscape draws the image at its own pixel size.
-        self._call(p4c.add_annotation_image, url=image_url, x_pos=0, y_pos=0, canvas="background",
-                   name=FIGURE_ANNOTATION_NAME, network=suid)
+        self._call(
+            p4c.add_annotation_image,
+            url=image_url,
+            x_pos=0,
+            y_pos=0,
+            canvas="background",
+            name=FIGURE_ANNOTATION_NAME,
+            network=suid,
+        )
         return True
 
     # -- public API --
@@ -581,8 +669,9 @@ class CytoscapeSession:
             raise CytoscapeError(err.message, target.text) from err
         return suid
 
-    def open_networks(self, targets: Iterable[str | Target],
-                      on_error: Callable[[str, PfocrError], None] | None = None) -> list[int]:
+    def open_networks(
+        self, targets: Iterable[str | Target], on_error: Callable[[str, PfocrError], None] | None = None
+    ) -> list[int]:
         """Open several targets into the collection; return the SUIDs of those opened.
 
         Without ``on_error`` the first failing target raises; with it, each failure is handed to
@@ -615,8 +704,11 @@ def _without_style(cx2: list[dict]) -> list[dict]:
         if isinstance(aspect, dict) and _STYLE_ASPECTS & aspect.keys():
             continue
         if isinstance(aspect, dict) and isinstance(aspect.get("metaData"), list):
-            aspect = {"metaData": [m for m in aspect["metaData"]
-                                   if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)]}
+            aspect = {
+                "metaData": [
+                    m for m in aspect["metaData"] if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)
+                ]
+            }
         kept.append(aspect)
     return kept
 

@@ -38,7 +38,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, durable: bo
             os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             if durable:
                 os.fsync(fd)
         finally:

@@ -48,8 +48,14 @@ from .errors import PfocrError
 from .records import Entity, FigureRecord
 from .validate import MAX_NAME, MAX_VERSION, validate_style
 
-__all__ = ["FigureNetwork", "build_network", "load_network_attributes", "load_style",
-           "figure_page_url", "figure_image_url"]
+__all__ = [
+    "FigureNetwork",
+    "build_network",
+    "figure_image_url",
+    "figure_page_url",
+    "load_network_attributes",
+    "load_style",
+]
 
 STYLE_TEMPLATE = "pfocr-style.cx2.json"
 NETWORK_TEMPLATE = "pfocr-network.json"
@@ -59,15 +65,21 @@ IMAGE_ANNOTATION = "org.cytoscape.view.presentation.annotations.ImageAnnotation"
 # Entity types in the order their groups are laid out (others follow, alphabetically).
 TYPE_ORDER = ("gene", "gene family", "miRNA", "chemical", "disease", "keyword")
 NODE_ATTRIBUTE_TYPES = {
-    "name": "string", "represents": "string", "type": "string", "organism": "string", "taxon": "string",
-    "words": "list_of_string", "sources": "list_of_string", "xrefs": "list_of_string",
+    "name": "string",
+    "represents": "string",
+    "type": "string",
+    "organism": "string",
+    "taxon": "string",
+    "words": "list_of_string",
+    "sources": "list_of_string",
+    "xrefs": "list_of_string",
 }
 EDITOR_PROPERTIES = {"nodeSizeLocked": False, "arrowColorMatchesEdge": False, "nodeCustomGraphicsSizeSync": True}
-GRID_ASPECT = 3 / 2       # width : height of the node grid (most figures are landscape)
+GRID_ASPECT = 3 / 2  # width : height of the node grid (most figures are landscape)
 CELL_GAP_X, CELL_GAP_Y = 24.0, 18.0
-IMAGE_MARGIN = 40.0       # the figure extends this far beyond the grid on the left/right
+IMAGE_MARGIN = 40.0  # the figure extends this far beyond the grid on the left/right
 IMAGE_OPACITY = 0.6
-CHAR_WIDTH = 0.62         # average glyph width / font size for a sans-serif label
+CHAR_WIDTH = 0.62  # average glyph width / font size for a sans-serif label
 
 
 @dataclass(slots=True)
@@ -110,6 +122,7 @@ class FigureNetwork:
 
 # --- templates ----------------------------------------------------------------------------
 
+
 def _read_template(path: str | PathLike[str] | None, default: str) -> tuple[object, str]:
     source = files("pfocr_ndex.templates").joinpath(default) if path is None else path
     label = str(path) if path is not None else f"templates/{default}"
@@ -150,8 +163,11 @@ def load_style(path: str | PathLike[str] | None = None) -> dict:
     problems = validate_style(data)
     if problems:
         raise PfocrError("; ".join(problems), label)
-    return {"default": data["default"], "nodeMapping": data.get("nodeMapping", {}),
-            "edgeMapping": data.get("edgeMapping", {})}
+    return {
+        "default": data["default"],
+        "nodeMapping": data.get("nodeMapping", {}),
+        "edgeMapping": data.get("edgeMapping", {}),
+    }
 
 
 def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
@@ -169,8 +185,9 @@ def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
         if key == "@context" and isinstance(value, dict):
             value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
         if _data_type(value) is None:
-            raise PfocrError(f"attribute {key!r}: value must be a string, number, boolean "
-                             "or a non-empty list of strings", label)
+            raise PfocrError(
+                f"attribute {key!r}: value must be a string, number, boolean or a non-empty list of strings", label
+            )
         attributes[key] = value
     version = attributes.get("version")
     if isinstance(version, str) and len(version) > MAX_VERSION:
@@ -194,7 +211,7 @@ def _data_type(value: object) -> str | None:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
-        return "integer" if -2**31 <= value < 2**31 else "long"
+        return "integer" if -(2**31) <= value < 2**31 else "long"
     if isinstance(value, float):
         return "double" if math.isfinite(value) else None
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
@@ -203,6 +220,7 @@ def _data_type(value: object) -> str | None:
 
 
 # --- URLs ---------------------------------------------------------------------------------
+
 
 def figure_page_url(figid: str) -> str:
     """The figure's page on the PFOCR website."""
@@ -219,6 +237,7 @@ def _link(url: str, text: str | None = None) -> str:
 
 
 # --- network attributes -------------------------------------------------------------------
+
 
 def _text(fields: dict, key: str) -> str | None:
     value = fields.get(key)
@@ -238,8 +257,7 @@ def _names(value: object) -> list[str]:
     return names
 
 
-def _network_attributes(record: FigureRecord, constants: dict, image_url: str | None,
-                        annotation: str | None) -> dict:
+def _network_attributes(record: FigureRecord, constants: dict, image_url: str | None, annotation: str | None) -> dict:
     fields = record.fields
     figid = record.figid
     title = _text(fields, "figtitle")
@@ -252,7 +270,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
 
     name = title or figid
     if len(name) > MAX_NAME:
-        name = name[:MAX_NAME - 1] + "…"
+        name = name[: MAX_NAME - 1] + "…"
     description = [f"<p>{html.escape(caption)}</p>"] if caption else []
     if image_url:
         description.append(f'<p><img src="{html.escape(image_url)}" style="width: 100%;"></p>')
@@ -282,7 +300,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "organism": ", ".join(organisms) or None,
         "labels": labels,
         "figid": figid,
-        "pfocrId": f"{figid}.jpg",     # what the 2020 NDEx networks used; ndex_map.tsv strips ".jpg"
+        "pfocrId": f"{figid}.jpg",  # what the 2020 NDEx networks used; ndex_map.tsv strips ".jpg"
         "pmcId": pmcid,
         "figureLink": f"{NCBI}{figlink}" if figlink and figlink.startswith("/") else figlink,
         "figureNumber": _text(fields, "number"),
@@ -298,7 +316,9 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "pathwayScore": float(score) if type(score) in (int, float) and math.isfinite(score) else None,
         "disease": ", ".join(
             _link(f"https://bioregistry.io/{e.represents}", e.name) if e.represents else html.escape(e.name)
-            for e in diseases) or None,
+            for e in diseases
+        )
+        or None,
         "wpid": wpid,
         "wikipathwaysLink": f"https://www.wikipathways.org/instance/{quote(wpid)}" if wpid else None,
         "nodeSource": record.entity_source or None,
@@ -307,12 +327,13 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "__Annotations": [annotation] if annotation else None,
     }
     attributes = {k: v for k, v in attributes.items() if v is not None}
-    for key, value in constants.items():    # the figure's own values win over the template's
+    for key, value in constants.items():  # the figure's own values win over the template's
         attributes.setdefault(key, value)
     return attributes
 
 
 # --- nodes and layout ---------------------------------------------------------------------
+
 
 def _number(value: object, fallback: float) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else fallback
@@ -372,8 +393,9 @@ def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tupl
         centre = top + row_height / 2
         for index, entity in enumerate(entities):
             row, column = divmod(index, columns)
-            nodes.append({"id": len(nodes), "x": left + column * cell, "y": centre + row * row_height,
-                          "v": _node_values(entity)})
+            nodes.append(
+                {"id": len(nodes), "x": left + column * cell, "y": centre + row * row_height, "v": _node_values(entity)}
+            )
         top += -(-len(entities) // columns) * row_height + group_gap
     return nodes, float(grid_width)
 
@@ -429,8 +451,9 @@ def _node_values(entity: Entity) -> dict:
     return values
 
 
-def build_network(record: FigureRecord, style: dict | None = None, *,
-                  network_attributes: dict | None = None) -> FigureNetwork:
+def build_network(
+    record: FigureRecord, style: dict | None = None, *, network_attributes: dict | None = None
+) -> FigureNetwork:
     """Turn a ``FigureRecord`` into its CX2 network.
 
     ``style`` is a ``visualProperties`` element (``load_style()``, the default);
@@ -458,13 +481,15 @@ def build_network(record: FigureRecord, style: dict | None = None, *,
     }
     cx2 = [
         {"CXVersion": "2.0", "hasFragments": False},
-        {"metaData": [
-            {"name": "attributeDeclarations", "elementCount": 1},
-            {"name": "networkAttributes", "elementCount": 1},
-            {"name": "nodes", "elementCount": len(nodes)},
-            {"name": "visualProperties", "elementCount": 1},
-            {"name": "visualEditorProperties", "elementCount": 1},
-        ]},
+        {
+            "metaData": [
+                {"name": "attributeDeclarations", "elementCount": 1},
+                {"name": "networkAttributes", "elementCount": 1},
+                {"name": "nodes", "elementCount": len(nodes)},
+                {"name": "visualProperties", "elementCount": 1},
+                {"name": "visualEditorProperties", "elementCount": 1},
+            ]
+        },
         {"attributeDeclarations": [declarations]},
         {"networkAttributes": [attributes]},
         {"nodes": nodes},

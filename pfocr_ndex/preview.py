@@ -63,32 +63,96 @@ HTML_ATTRIBUTES = frozenset({"description", "reference", "methods", "rights", "p
 
 _HEX_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _FONT_FAMILY = re.compile(r"[\w \-]+")
-_NODE_SHAPES = frozenset({
-    "ellipse", "triangle", "round-triangle", "rectangle", "round-rectangle", "bottom-round-rectangle",
-    "cut-rectangle", "barrel", "rhomboid", "right-rhomboid", "diamond", "round-diamond", "pentagon",
-    "round-pentagon", "hexagon", "round-hexagon", "concave-hexagon", "heptagon", "round-heptagon", "octagon",
-    "round-octagon", "star", "tag", "round-tag", "vee",
-})
+_NODE_SHAPES = frozenset(
+    {
+        "ellipse",
+        "triangle",
+        "round-triangle",
+        "rectangle",
+        "round-rectangle",
+        "bottom-round-rectangle",
+        "cut-rectangle",
+        "barrel",
+        "rhomboid",
+        "right-rhomboid",
+        "diamond",
+        "round-diamond",
+        "pentagon",
+        "round-pentagon",
+        "hexagon",
+        "round-hexagon",
+        "concave-hexagon",
+        "heptagon",
+        "round-heptagon",
+        "octagon",
+        "round-octagon",
+        "star",
+        "tag",
+        "round-tag",
+        "vee",
+    }
+)
 _NODE_SHAPE_ALIASES = {"parallelogram": "rhomboid"}
-_ARROW_SHAPES = frozenset({
-    "tee", "triangle", "triangle-tee", "circle-triangle", "triangle-cross", "triangle-backcurve", "vee",
-    "square", "circle", "diamond", "chevron", "none",
-})
+_ARROW_SHAPES = frozenset(
+    {
+        "tee",
+        "triangle",
+        "triangle-tee",
+        "circle-triangle",
+        "triangle-cross",
+        "triangle-backcurve",
+        "vee",
+        "square",
+        "circle",
+        "diamond",
+        "chevron",
+        "none",
+    }
+)
 # Cytoscape Desktop arrow names that reach CX2 files exported from it.
 _ARROW_ALIASES = {
-    "delta": "triangle", "t": "tee", "arrow": "vee", "half-top": "triangle", "half-bottom": "triangle",
-    "open-delta": "triangle", "open-circle": "circle", "open-diamond": "diamond", "open-square": "square",
-    "cross-delta": "triangle-cross", "cross-open-delta": "triangle-cross", "delta-short-1": "triangle",
-    "delta-short-2": "triangle", "diamond-short-1": "diamond", "diamond-short-2": "diamond",
+    "delta": "triangle",
+    "t": "tee",
+    "arrow": "vee",
+    "half-top": "triangle",
+    "half-bottom": "triangle",
+    "open-delta": "triangle",
+    "open-circle": "circle",
+    "open-diamond": "diamond",
+    "open-square": "square",
+    "cross-delta": "triangle-cross",
+    "cross-open-delta": "triangle-cross",
+    "delta-short-1": "triangle",
+    "delta-short-2": "triangle",
+    "diamond-short-1": "diamond",
+    "diamond-short-2": "diamond",
 }
 _LINE_STYLES = frozenset({"solid", "dotted", "dashed"})
-_DASH_LIKE = frozenset({
-    "long-dash", "equal-dash", "dash-dot", "contiguous-arrow", "parallel-lines", "separate-arrow",
-    "sinewave", "zigzag", "vertical-slash", "backward-slash", "forward-slash", "marquee-dash",
-    "marquee-dash-dot", "marquee-equal",
-})
-_DESKTOP_FONTS = {"sansserif": "sans-serif", "dialog": "sans-serif", "dialoginput": "monospace",
-                  "serif": "serif", "monospaced": "monospace"}
+_DASH_LIKE = frozenset(
+    {
+        "long-dash",
+        "equal-dash",
+        "dash-dot",
+        "contiguous-arrow",
+        "parallel-lines",
+        "separate-arrow",
+        "sinewave",
+        "zigzag",
+        "vertical-slash",
+        "backward-slash",
+        "forward-slash",
+        "marquee-dash",
+        "marquee-dash-dot",
+        "marquee-equal",
+    }
+)
+_DESKTOP_FONTS = {
+    "sansserif": "sans-serif",
+    "dialog": "sans-serif",
+    "dialoginput": "monospace",
+    "serif": "serif",
+    "monospaced": "monospace",
+}
 
 Css = dict[str, Any]
 
@@ -342,8 +406,10 @@ def cytoscape_elements(cx2: list[dict]) -> list[dict]:
     edge_declarations = _declarations(cx2, "edges")
     elements: list[dict] = []
     for node in _aspect(cx2, "nodes"):
-        element: dict = {"group": "nodes",
-                         "data": {**_element_data(node.get("v", {}), node_declarations), "id": str(node["id"])}}
+        element: dict = {
+            "group": "nodes",
+            "data": {**_element_data(node.get("v", {}), node_declarations), "id": str(node["id"])},
+        }
         if "x" in node and "y" in node:
             element["position"] = {"x": node["x"], "y": node["y"]}
         elements.append(element)
@@ -356,10 +422,12 @@ def cytoscape_elements(cx2: list[dict]) -> list[dict]:
 
 # --- style -------------------------------------------------------------------------------
 
+
 def _selector_value(value: Any, data_type: str | None) -> str | None:
     """A selector literal for a DISCRETE map key, or None when cytoscape.js selectors cannot express it."""
-    if data_type in ("integer", "long", "double") or (data_type is None and _number(value) is not None
-                                                      and not isinstance(value, str)):
+    if data_type in ("integer", "long", "double") or (
+        data_type is None and _number(value) is not None and not isinstance(value, str)
+    ):
         number = _number(value)
         return None if number is None else repr(number)
     text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -373,8 +441,7 @@ def _selector_value(value: Any, data_type: str | None) -> str | None:
     return None
 
 
-def _mapping_rules(group: str, prop: _Property, mapping: dict,
-                   declarations: dict[str, dict]) -> list[dict]:
+def _mapping_rules(group: str, prop: _Property, mapping: dict, declarations: dict[str, dict]) -> list[dict]:
     definition = mapping.get("definition") or {}
     attribute = definition.get("attribute")
     if not isinstance(attribute, str):
@@ -466,8 +533,10 @@ def cytoscape_style(cx2: list[dict]) -> list[dict]:
                 for mapped in _mapping_rules(group, table[visual_property], mapping, declarations):
                     merged.setdefault(mapped["selector"], {}).update(mapped["style"])
     style += [{"selector": selector, "style": css} for selector, css in merged.items()]
-    for aspect, selector, table in (("nodeBypasses", "node#{}", NODE_PROPERTIES),
-                                    ("edgeBypasses", "edge#e{}", EDGE_PROPERTIES)):
+    for aspect, selector, table in (
+        ("nodeBypasses", "node#{}", NODE_PROPERTIES),
+        ("edgeBypasses", "edge#e{}", EDGE_PROPERTIES),
+    ):
         for bypass in _aspect(cx2, aspect):
             css = _translate(bypass.get("v", {}), table)
             if css and isinstance(bypass.get("id"), int):
@@ -618,8 +687,13 @@ def _script_json(value: Any) -> bytes:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_text), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_text),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["sanitize_html"] = lambda text: Markup(sanitize_html(text))
     env.filters["script_json"] = lambda value: Markup(_script_json(value).decode())
     return env
@@ -656,9 +730,9 @@ def _ndex_url(uuid: str | None) -> str | None:
 class PreviewResult:
     """What ``write_preview`` did."""
 
-    pages: int            # figure pages written
-    failed: int           # records that could not be previewed
-    index: Path           # the index page
+    pages: int  # figure pages written
+    failed: int  # records that could not be previewed
+    index: Path  # the index page
     cytoscape_js: Path | None  # the cytoscape.js copied into the output, None when not found
 
 
@@ -687,8 +761,9 @@ def _record_paths(paths: Iterable[str | PathLike[str]], on_error: Callable[[Pfoc
             on_error(err)
 
 
-def _previewable(paths: Iterable[str | PathLike[str]], style: dict | None,
-                 on_error: Callable[[PfocrError], None]) -> Iterator[dict]:
+def _previewable(
+    paths: Iterable[str | PathLike[str]], style: dict | None, on_error: Callable[[PfocrError], None]
+) -> Iterator[dict]:
     """Page contexts of the records under ``paths``; bad records go to ``on_error`` and are skipped."""
     used: set[str] = set()
     for path in _record_paths(paths, on_error):
@@ -699,7 +774,7 @@ def _previewable(paths: Iterable[str | PathLike[str]], style: dict | None,
             on_error(err)
             continue
         filename = page_filename(network.figid)
-        stem, counter = filename[:-len(".html")], 1
+        stem, counter = filename[: -len(".html")], 1
         while filename.lower() in used:  # two figids that differ only in unsafe characters or case
             counter += 1
             filename = f"{stem}-{counter}.html"
@@ -707,10 +782,14 @@ def _previewable(paths: Iterable[str | PathLike[str]], style: dict | None,
         yield _figure_context(network.figid, filename, network.cx2, network.node_count, record.ndex)
 
 
-def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[str], *,
-                  style: dict | str | PathLike[str] | None = None,
-                  cytoscape_js: str | PathLike[str] | None = None,
-                  on_error: Callable[[PfocrError], None] | None = None) -> PreviewResult:
+def write_preview(
+    paths: Iterable[str | PathLike[str]],
+    outdir: str | PathLike[str],
+    *,
+    style: dict | str | PathLike[str] | None = None,
+    cytoscape_js: str | PathLike[str] | None = None,
+    on_error: Callable[[PfocrError], None] | None = None,
+) -> PreviewResult:
     """Write ``outdir/index.html``, one ``<figid>.html`` per figure record under ``paths``, and ``outdir/assets/``.
 
     Pages are written as the records are read (each page waits only for the next figure, for its "next"
@@ -770,7 +849,8 @@ def write_preview(paths: Iterable[str | PathLike[str]], outdir: str | PathLike[s
 
     index = outdir / "index.html"
     rows_json = Markup((b"[" + b",".join(rows) + b"]").decode())
-    index_html = env.get_template("preview-index.html").render(**common, figure_count=len(rows), rows_json=rows_json,
-                                                               ndex_viewer=NDEX_VIEWER_URL)
+    index_html = env.get_template("preview-index.html").render(
+        **common, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
+    )
     atomic_write_text(index, index_html, durable=False)
     return PreviewResult(pages=len(rows), failed=failures, index=index, cytoscape_js=library)

@@ -58,7 +58,12 @@ from .fsutil import atomic_write_text
 from .writeback import NdexMap, database_map_path, is_uuid, set_ndex_field
 
 __all__ = [
-    "FigureOutcome", "NdexPublisher", "PreparedFigure", "PublishError", "PublishJournal", "PublishReport",
+    "FigureOutcome",
+    "NdexPublisher",
+    "PreparedFigure",
+    "PublishError",
+    "PublishJournal",
+    "PublishReport",
     "local_sandbox",
 ]
 
@@ -66,12 +71,12 @@ T = TypeVar("T")
 
 VISIBILITIES = ("PUBLIC", "PRIVATE", "UNLISTED")
 INDEX_LEVELS = ("NONE", "META", "ALL")
-FOLDER_LIMIT = 100_000          # NDEx: items per folder (network set)
+FOLDER_LIMIT = 100_000  # NDEx: items per folder (network set)
 SANDBOX_USER = "pfocr"
-SANDBOX_PASSWORD = "pfocr-sandbox"   # local-only account of the embedded sandbox, not a secret
+SANDBOX_PASSWORD = "pfocr-sandbox"  # local-only account of the embedded sandbox, not a secret
 UNCHANGED_NOTE = "content hash matches last publish"
 
-_TRANSIENT_STATUS = {429, 502, 503, 504}    # for ndex2 messages that carry no response
+_TRANSIENT_STATUS = {429, 502, 503, 504}  # for ndex2 messages that carry no response
 _TRANSIENT_CODES = {"NDEx_Concurrent_Modification_Exception", "NDEx_Modify_Invalid_Network_Exception"}
 # A create answered like this may or may not have been carried out by the server.
 _AMBIGUOUS_STATUS = {502, 504}
@@ -83,13 +88,14 @@ class PublishError(PfocrError):
 
 # --- HTTP error classification and retries ------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _HttpProblem:
-    status: int | None          # None: no HTTP answer (connection dropped, timeout)
-    code: str | None            # NDEx errorCode from the JSON body
-    message: str                # one line, for reports
+    status: int | None  # None: no HTTP answer (connection dropped, timeout)
+    code: str | None  # NDEx errorCode from the JSON body
+    message: str  # one line, for reports
     transient: bool
-    sent: bool                  # False when the request certainly never reached the server
+    sent: bool  # False when the request certainly never reached the server
 
 
 def _classify(exc: BaseException) -> _HttpProblem:
@@ -124,8 +130,7 @@ def _from_response(response: requests.Response) -> _HttpProblem:
         message = " ".join(re.sub(r"<[^>]+>", " ", response.text or "").split())[:200] or response.reason or ""
     # 5xx are transient, except ndex-rest's own 500s other than "locked"/"not yet validated";
     # a 500 without an NDEx errorCode came from something in front of the server.
-    transient = (status == 429 or (500 < status < 600)
-                 or (status == 500 and (code is None or code in _TRANSIENT_CODES)))
+    transient = status == 429 or (500 < status < 600) or (status == 500 and (code is None or code in _TRANSIENT_CODES))
     return _HttpProblem(status, code, f"HTTP {status}: {message}".strip(), transient, True)
 
 
@@ -139,7 +144,7 @@ class _CallFailed(Exception):
     def __init__(self, problem: _HttpProblem, ambiguous: bool = False) -> None:
         super().__init__(problem.message)
         self.problem = problem
-        self.ambiguous = ambiguous   # a create that the server may have carried out
+        self.ambiguous = ambiguous  # a create that the server may have carried out
 
 
 class _Client(Ndex2):
@@ -149,40 +154,61 @@ class _Client(Ndex2):
         super().__init__(*args, **kwargs)
         self.upload_timeout = upload_timeout
 
-    def _multipart(self, method: str, route: str, fields: dict, query_string: str | None,
-                   alt_version_endpoint: str | None, returnfullresponse: bool) -> Any:
+    def _multipart(
+        self,
+        method: str,
+        route: str,
+        fields: dict,
+        query_string: str | None,
+        alt_version_endpoint: str | None,
+        returnfullresponse: bool,
+    ) -> Any:
         url = self.host + self._get_version_endpoint(alt_version_endpoint=alt_version_endpoint) + route
         if query_string:
             url += "?" + query_string
         data = MultipartEncoder(fields=fields)
-        headers = {"Content-Type": data.content_type, "Accept": "application/json",
-                   Ndex2.USER_AGENT_KEY: self._get_user_agent(), "Connection": "close"}
-        response = requests.request(method, url, data=data, headers=headers, auth=self._get_auth_tuple(),
-                                    timeout=self.upload_timeout)
+        headers = {
+            "Content-Type": data.content_type,
+            "Accept": "application/json",
+            Ndex2.USER_AGENT_KEY: self._get_user_agent(),
+            "Connection": "close",
+        }
+        response = requests.request(
+            method, url, data=data, headers=headers, auth=self._get_auth_tuple(), timeout=self.upload_timeout
+        )
         return self._return_response(response, returnfullresponse=returnfullresponse)
 
-    def put_multipart(self, route, fields, alt_version_endpoint=None, returnjsonundertry=True,
-                      returnfullresponse=False):
+    def put_multipart(
+        self, route, fields, alt_version_endpoint=None, returnjsonundertry=True, returnfullresponse=False
+    ):
         return self._multipart("PUT", route, fields, None, alt_version_endpoint, returnfullresponse)
 
-    def post_multipart(self, route, fields, query_string=None, alt_version_endpoint=None,
-                       returnjsonundertry=True, returnfullresponse=False):
+    def post_multipart(
+        self,
+        route,
+        fields,
+        query_string=None,
+        alt_version_endpoint=None,
+        returnjsonundertry=True,
+        returnfullresponse=False,
+    ):
         return self._multipart("POST", route, fields, query_string, alt_version_endpoint, returnfullresponse)
 
 
 # --- journal (crash-safe state) -------------------------------------------------------------
 
+
 @dataclass
 class FigureState:
     """What the journal knows about one figure's network on this server/account."""
 
-    uuid: str | None = None            # our network for this figure
-    uploaded_hash: str | None = None   # CX2 hash last accepted by the server (2xx)
+    uuid: str | None = None  # our network for this figure
+    uploaded_hash: str | None = None  # CX2 hash last accepted by the server (2xx)
     published_hash: str | None = None  # CX2 hash last verified and written back
-    pending_hash: str | None = None    # a create was started with this hash, its answer not seen
-    replaced: str | None = None        # the foreign UUID this network replaces
-    foreign: str | None = None         # "uuid hash" of a network found not updatable
-    in_set: str | None = None          # network set id the network was added to
+    pending_hash: str | None = None  # a create was started with this hash, its answer not seen
+    replaced: str | None = None  # the foreign UUID this network replaces
+    foreign: str | None = None  # "uuid hash" of a network found not updatable
+    in_set: str | None = None  # network set id the network was added to
 
 
 class PublishJournal:
@@ -197,7 +223,7 @@ class PublishJournal:
     def __init__(self, path: str | PathLike[str]) -> None:
         self.path = Path(path)
         self.states: dict[str, FigureState] = {}
-        self.sets: dict[str, dict] = {}            # name → {"id": uuid, "count": n}
+        self.sets: dict[str, dict] = {}  # name → {"id": uuid, "count": n}
         self._lock = threading.Lock()
         self._file: io.BufferedWriter | None = None
         self.appended = 0
@@ -207,7 +233,7 @@ class PublishJournal:
                     try:
                         self._apply(json.loads(line))
                     except (ValueError, KeyError, TypeError):
-                        continue       # torn or foreign line
+                        continue  # torn or foreign line
 
     def state(self, figid: str) -> FigureState:
         return self.states.get(figid) or FigureState()
@@ -337,9 +363,14 @@ class PublishReport:
         return f"{verb} {where}: " + ", ".join(parts)
 
     def to_dict(self) -> dict:
-        return {"server": self.server, "username": self.username, "dry_run": self.dry_run,
-                "sandbox_dir": self.sandbox_dir, "counts": self.counts(),
-                "figures": [asdict(f) for f in sorted(self.figures, key=lambda f: f.path)]}
+        return {
+            "server": self.server,
+            "username": self.username,
+            "dry_run": self.dry_run,
+            "sandbox_dir": self.sandbox_dir,
+            "counts": self.counts(),
+            "figures": [asdict(f) for f in sorted(self.figures, key=lambda f: f.path)],
+        }
 
     def write(self, path: str | PathLike[str]) -> None:
         """Write the report as JSON (atomic)."""
@@ -347,6 +378,7 @@ class PublishReport:
 
 
 # --- the publisher --------------------------------------------------------------------------
+
 
 @dataclass
 class PreparedFigure:
@@ -415,16 +447,37 @@ class NdexPublisher:
     >>> report.counts()["created"]                                      # doctest: +SKIP
     """
 
-    def __init__(self, server: str, username: str, password: str, *, visibility: str = "PUBLIC",
-                 index_level: str | None = None, network_set: str | None = None, workers: int = 4,
-                 state_dir: str | PathLike[str] = ".pfocr-ndex", replace_foreign: bool = False,
-                 fill: bool = True, dry_run: bool = False, style: dict | None = None,
-                 progress: bool = False, echo: Callable[[str], None] | None = None,
-                 retries: int = 6, backoff: float = 0.5, timeout: float = 60.0,
-                 upload_timeout: float = 300.0, poll_interval: float = 0.5, verify_timeout: float = 900.0,
-                 verify_batch: int = 500, set_batch: int = 1000, set_limit: int = FOLDER_LIMIT,
-                 map_flush_every: int = 1000, sandbox_dir: str | None = None,
-                 state_key: str | None = None, lost_grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        server: str,
+        username: str,
+        password: str,
+        *,
+        visibility: str = "PUBLIC",
+        index_level: str | None = None,
+        network_set: str | None = None,
+        workers: int = 4,
+        state_dir: str | PathLike[str] = ".pfocr-ndex",
+        replace_foreign: bool = False,
+        fill: bool = True,
+        dry_run: bool = False,
+        style: dict | None = None,
+        progress: bool = False,
+        echo: Callable[[str], None] | None = None,
+        retries: int = 6,
+        backoff: float = 0.5,
+        timeout: float = 60.0,
+        upload_timeout: float = 300.0,
+        poll_interval: float = 0.5,
+        verify_timeout: float = 900.0,
+        verify_batch: int = 500,
+        set_batch: int = 1000,
+        set_limit: int = FOLDER_LIMIT,
+        map_flush_every: int = 1000,
+        sandbox_dir: str | None = None,
+        state_key: str | None = None,
+        lost_grace: float = 10.0,
+    ) -> None:
         if visibility not in VISIBILITIES:
             raise PfocrError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
         if index_level is not None and index_level not in INDEX_LEVELS:
@@ -461,9 +514,15 @@ class NdexPublisher:
     @property
     def client(self) -> _Client:
         if self._client is None:
-            self._client = _Client(host=self.server, username=self.username, password=self._password,
-                                   skip_version_check=True, timeout=self.timeout, user_agent="pfocr-ndex",
-                                   upload_timeout=self.upload_timeout)
+            self._client = _Client(
+                host=self.server,
+                username=self.username,
+                password=self._password,
+                skip_version_check=True,
+                timeout=self.timeout,
+                user_agent="pfocr-ndex",
+                upload_timeout=self.upload_timeout,
+            )
         return self._client
 
     def _call(self, fn: Callable[[], T], *, creates: bool = False) -> T:
@@ -479,12 +538,19 @@ class NdexPublisher:
                 problem = _classify(exc)
             if not problem.transient:
                 raise _CallFailed(problem)
-            if creates and problem.sent and (problem.status is None or problem.status in _AMBIGUOUS_STATUS
-                                             or (problem.status == 500 and problem.code is None)):
+            if (
+                creates
+                and problem.sent
+                and (
+                    problem.status is None
+                    or problem.status in _AMBIGUOUS_STATUS
+                    or (problem.status == 500 and problem.code is None)
+                )
+            ):
                 raise _CallFailed(problem, ambiguous=True)
             if attempt == self.retries:
                 raise _CallFailed(problem)
-            time.sleep(random.uniform(0, min(30.0, self.backoff * 2 ** attempt)))
+            time.sleep(random.uniform(0, min(30.0, self.backoff * 2**attempt)))
         raise AssertionError("unreachable")
 
     def _upload(self, fn: Callable[[], T], *, creates: bool = False) -> T:
@@ -494,17 +560,19 @@ class NdexPublisher:
 
     def check_credentials(self) -> None:
         """Make sure the server is reachable and accepts the password; raise ``PublishError`` if not."""
-        try:   # the user lookup, then a call only the account itself may make
+        try:  # the user lookup, then a call only the account itself may make
             self._call(lambda: self.client.get_user_network_summaries(self.username, offset=0, limit=1))
         except _CallFailed as failed:
             status, code = failed.problem.status, failed.problem.code
             if status == 404 or (status == 401 and code == "NDEx_Object_Not_Found_Exception"):
                 raise PublishError(f"no NDEx user {self.username!r} at {self.server}; nothing was changed") from None
             if status == 401:
-                raise PublishError(f"NDEx at {self.server} rejected the password for user {self.username!r}; "
-                                   "nothing was changed") from None
-            raise PublishError(f"cannot use NDEx at {self.server}: {failed.problem.message}; "
-                               "nothing was changed") from None
+                raise PublishError(
+                    f"NDEx at {self.server} rejected the password for user {self.username!r}; nothing was changed"
+                ) from None
+            raise PublishError(
+                f"cannot use NDEx at {self.server}: {failed.problem.message}; nothing was changed"
+            ) from None
         except (TypeError, KeyError):
             raise PublishError(f"{self.server} does not answer like an NDEx server; nothing was changed") from None
 
@@ -520,8 +588,10 @@ class NdexPublisher:
         while True:
             offset, loading = 0, False
             while len(found) < len(figids):
-                summaries = self._call(lambda: self.client.get_user_network_summaries(
-                    self.username, offset=offset, limit=page)) or []
+                summaries = (
+                    self._call(lambda: self.client.get_user_network_summaries(self.username, offset=offset, limit=page))
+                    or []
+                )
                 for summary in summaries:
                     if summary.get("owner") not in (None, self.username):
                         continue
@@ -551,8 +621,15 @@ class NdexPublisher:
         if problems:
             raise PfocrError(f"invalid CX2, not uploaded: {summarize_problems(problems)}", path)
         data = network.to_json()
-        return PreparedFigure(path, record.figid, data, hashlib.sha256(data).hexdigest(), network.node_count,
-                              network.edge_count, (record.ndex or "").strip().lower() or None)
+        return PreparedFigure(
+            path,
+            record.figid,
+            data,
+            hashlib.sha256(data).hexdigest(),
+            network.node_count,
+            network.edge_count,
+            (record.ndex or "").strip().lower() or None,
+        )
 
     def _process(self, path: Path) -> FigureOutcome | _Uploaded | _Lost:
         try:
@@ -564,22 +641,41 @@ class NdexPublisher:
         st = self.journal.state(task.figid)
         record_uuid = task.record_uuid
         if record_uuid and record_uuid not in (st.uuid, st.replaced):
-            target, ours = record_uuid, False          # the record names a network: that one
+            target, ours = record_uuid, False  # the record names a network: that one
         else:
             target, ours = st.uuid, st.uuid is not None
         if ours and st.published_hash == task.digest:
             return FigureOutcome(task.figid, str(path), "unchanged", target, UNCHANGED_NOTE)
         if not ours and target and st.foreign == f"{target} {task.digest}" and not self.replace_foreign:
-            return FigureOutcome(task.figid, str(path), "skipped-foreign", target,
-                                 "not updatable by this account (known from an earlier run); "
-                                 "use --replace-foreign to publish a new network")
+            return FigureOutcome(
+                task.figid,
+                str(path),
+                "skipped-foreign",
+                target,
+                "not updatable by this account (known from an earlier run); "
+                "use --replace-foreign to publish a new network",
+            )
         if self.dry_run:
             action = "would-update" if target else "would-create"
-            return FigureOutcome(task.figid, str(path), action, target,
-                                 "" if ours or not target else "UUID from the record, ownership not checked")
+            return FigureOutcome(
+                task.figid,
+                str(path),
+                action,
+                target,
+                "" if ours or not target else "UUID from the record, ownership not checked",
+            )
         if ours and st.uploaded_hash == task.digest:
-            return _Uploaded(path, task.figid, target, task.digest, task.node_count, task.edge_count,
-                             record_uuid, created=record_uuid != target, detail="uploaded by an earlier run")
+            return _Uploaded(
+                path,
+                task.figid,
+                target,
+                task.digest,
+                task.node_count,
+                task.edge_count,
+                record_uuid,
+                created=record_uuid != target,
+                detail="uploaded by an earlier run",
+            )
         try:
             if target is None:
                 return self._create(task)
@@ -590,16 +686,27 @@ class NdexPublisher:
     def _create(self, task: PreparedFigure, replaces: str | None = None, note: str = "") -> _Uploaded | _Lost:
         self.journal.append("pending", durable=True, figid=task.figid, hash=task.digest, replaces=replaces)
         try:
-            location = self._upload(lambda: self.client.save_cx2_stream_as_new_network(
-                io.BytesIO(task.data), visibility=self.visibility), creates=True)
+            location = self._upload(
+                lambda: self.client.save_cx2_stream_as_new_network(io.BytesIO(task.data), visibility=self.visibility),
+                creates=True,
+            )
         except _CallFailed as failed:
             if failed.ambiguous:
                 return _Lost(task.path, task.figid, failed.problem.message)
             raise
         uuid = str(location).rstrip("/").rsplit("/", 1)[-1]
         self.journal.append("uploaded", figid=task.figid, uuid=uuid, hash=task.digest, replaces=replaces)
-        return _Uploaded(task.path, task.figid, uuid, task.digest, task.node_count, task.edge_count,
-                         task.record_uuid, created=True, detail=note)
+        return _Uploaded(
+            task.path,
+            task.figid,
+            uuid,
+            task.digest,
+            task.node_count,
+            task.edge_count,
+            task.record_uuid,
+            created=True,
+            detail=note,
+        )
 
     def _update(self, task: PreparedFigure, uuid: str, ours: bool) -> _Uploaded | _Lost | FigureOutcome:
         try:
@@ -607,21 +714,31 @@ class NdexPublisher:
         except _CallFailed as failed:
             problem = failed.problem
             not_ours = problem.status in (401, 404) or (
-                problem.status == 403 and "disk space" not in problem.message.lower())
+                problem.status == 403 and "disk space" not in problem.message.lower()
+            )
             if not not_ours:
                 raise
-            reason = {401: "not writable by this account (401)", 404: "not found on this server (404)",
-                      403: "read-only (403)"}[problem.status]
+            reason = {
+                401: "not writable by this account (401)",
+                404: "not found on this server (404)",
+                403: "read-only (403)",
+            }[problem.status]
             if ours and problem.status == 404:
                 return self._create(task, note=f"our earlier network {uuid} is gone; created a new one")
             if self.replace_foreign:
                 return self._create(task, replaces=uuid, note=f"replaces {uuid}: {reason}")
             self.journal.append("foreign", figid=task.figid, uuid=uuid, hash=task.digest)
-            return FigureOutcome(task.figid, str(task.path), "skipped-foreign", uuid,
-                                 f"network {reason}; left as it is (use --replace-foreign to publish a new one)")
+            return FigureOutcome(
+                task.figid,
+                str(task.path),
+                "skipped-foreign",
+                uuid,
+                f"network {reason}; left as it is (use --replace-foreign to publish a new one)",
+            )
         self.journal.append("uploaded", figid=task.figid, uuid=uuid, hash=task.digest)
-        return _Uploaded(task.path, task.figid, uuid, task.digest, task.node_count, task.edge_count,
-                         task.record_uuid, created=False)
+        return _Uploaded(
+            task.path, task.figid, uuid, task.digest, task.node_count, task.edge_count, task.record_uuid, created=False
+        )
 
     # -- the run (main thread) --
 
@@ -646,7 +763,7 @@ class NdexPublisher:
         """Hold a lock on the journal: two runs sharing it could both create a figure's network."""
         try:
             import fcntl
-        except ImportError:      # not POSIX: no lock
+        except ImportError:  # not POSIX: no lock
             yield
             return
         lock_path = self.journal.path.with_suffix(".lock")
@@ -655,8 +772,9 @@ class NdexPublisher:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise PublishError("another publish run is using this state; wait for it to finish",
-                                   self.journal.path) from None
+                raise PublishError(
+                    "another publish run is using this state; wait for it to finish", self.journal.path
+                ) from None
             yield
 
     def _publish(self, paths: Iterable[str | PathLike[str]], report: PublishReport) -> PublishReport:
@@ -668,8 +786,9 @@ class NdexPublisher:
                 try:
                     run.resolve_pending([f for f, st in self.journal.states.items() if st.pending_hash])
                 except _CallFailed as failed:
-                    raise PublishError(f"cannot look up the creates an interrupted run left pending: "
-                                       f"{failed.problem.message}") from None
+                    raise PublishError(
+                        f"cannot look up the creates an interrupted run left pending: {failed.problem.message}"
+                    ) from None
             run.execute(iter_record_paths(paths))
         finally:
             run.close()
@@ -695,13 +814,12 @@ class _Run:
         self.in_flight = 0
         self.verifying: dict[str, _Uploaded] = {}
         self.lost: list[_Lost] = []
-        self.set_queue: list[str] = []             # figids verified, waiting to join the network set
-        self.uuids: dict[str, str] = {}            # figid → uuid for set_queue entries
+        self.set_queue: list[str] = []  # figids verified, waiting to join the network set
+        self.uuids: dict[str, str] = {}  # figid → uuid for set_queue entries
         self.maps: dict[Path, NdexMap | None] = {}
         self.written = 0
         self.last_poll = 0.0
-        self.bar = tqdm(unit="fig", desc="publish", disable=not publisher.progress, file=sys.stderr,
-                        dynamic_ncols=True)
+        self.bar = tqdm(unit="fig", desc="publish", disable=not publisher.progress, file=sys.stderr, dynamic_ncols=True)
 
     # -- driving --
 
@@ -714,7 +832,7 @@ class _Run:
             try:
                 seen: set[str] = set()
                 for path in paths:
-                    if path.stem in seen:    # two threads must never publish one figure
+                    if path.stem in seen:  # two threads must never publish one figure
                         self.p.echo(f"{path}: skipped, figure {path.stem} was already given")
                         continue
                     seen.add(path.stem)
@@ -722,15 +840,22 @@ class _Run:
                         self.step(block=True)
                     self.submit(path)
                     self.step(block=False)
-                for _ in range(3):         # rounds: lost creates are looked up, then created again
+                for _ in range(3):  # rounds: lost creates are looked up, then created again
                     while self.in_flight or self.verifying:
                         self.step(block=True)
                     if not self.lost or self.p.dry_run:
                         break
                     self.retry_lost()
                 for lost in self.lost:
-                    self.finish(FigureOutcome(lost.figid, str(lost.path), "failed", None,
-                                              f"create answer lost ({lost.reason}) and the network was not found"))
+                    self.finish(
+                        FigureOutcome(
+                            lost.figid,
+                            str(lost.path),
+                            "failed",
+                            None,
+                            f"create answer lost ({lost.reason}) and the network was not found",
+                        )
+                    )
                 self.flush_set()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -744,7 +869,7 @@ class _Run:
     def process(self, path: Path) -> FigureOutcome | _Uploaded | _Lost:
         try:
             return self.p._process(path)
-        except Exception as exc:       # a bug or an unexpected I/O error: this figure fails, the run goes on
+        except Exception as exc:  # a bug or an unexpected I/O error: this figure fails, the run goes on
             return FigureOutcome(path.stem, str(path), "failed", None, f"internal error: {_short(exc)}")
 
     def step(self, block: bool) -> None:
@@ -769,8 +894,9 @@ class _Run:
             self.lost.append(result)
         elif result.outcome == "unchanged":
             problem = self.write_back(Path(result.path), result.figid, result.uuid)
-            self.finish(result if problem is None else
-                        FigureOutcome(result.figid, result.path, "failed", result.uuid, problem))
+            self.finish(
+                result if problem is None else FigureOutcome(result.figid, result.path, "failed", result.uuid, problem)
+            )
         else:
             self.finish(result)
 
@@ -780,8 +906,8 @@ class _Run:
         if outcome.outcome in ("failed", "skipped-foreign") or self.p.dry_run:
             uuid = f" {outcome.uuid}" if outcome.uuid else ""
             detail = outcome.detail
-            if detail.startswith(outcome.path):   # PfocrError text already names the file
-                detail = detail[len(outcome.path) + 2:]
+            if detail.startswith(outcome.path):  # PfocrError text already names the file
+                detail = detail[len(outcome.path) + 2 :]
             self.p.echo(f"{outcome.path}: {outcome.outcome}{uuid}" + (f": {detail}" if detail else ""))
 
     # -- verification --
@@ -810,8 +936,10 @@ class _Run:
             if summary.get("errorMessage"):
                 problem = f"server rejected the network: {summary['errorMessage']}"
             elif summary.get("nodeCount") != item.node_count or summary.get("edgeCount", 0) != item.edge_count:
-                problem = (f"server holds {summary.get('nodeCount')} nodes/{summary.get('edgeCount')} edges, "
-                           f"sent {item.node_count}/{item.edge_count}")
+                problem = (
+                    f"server holds {summary.get('nodeCount')} nodes/{summary.get('edgeCount')} edges, "
+                    f"sent {item.node_count}/{item.edge_count}"
+                )
             if problem:
                 self.fail_verification(item, problem)
                 continue
@@ -823,8 +951,11 @@ class _Run:
             self.p.journal.append("published", figid=item.figid, uuid=uuid, hash=item.digest)
             problem = self.write_back(item.path, item.figid, uuid)
             if problem is None:
-                self.finish(FigureOutcome(item.figid, str(item.path), "created" if item.created else "updated",
-                                          uuid, item.detail))
+                self.finish(
+                    FigureOutcome(
+                        item.figid, str(item.path), "created" if item.created else "updated", uuid, item.detail
+                    )
+                )
             else:
                 self.finish(FigureOutcome(item.figid, str(item.path), "failed", uuid, problem))
 
@@ -842,7 +973,7 @@ class _Run:
         if not props:
             return
         client = self.p.client
-        if props.get("visibility") == "UNLISTED":    # ndex2 only lets PUBLIC/PRIVATE through
+        if props.get("visibility") == "UNLISTED":  # ndex2 only lets PUBLIC/PRIVATE through
             self.p._call(lambda: client.put(f"/network/{uuid}/systemproperty", json.dumps(props)))
         else:
             self.p._call(lambda: client.set_network_system_properties(uuid, props))
@@ -860,7 +991,7 @@ class _Run:
                 self.flush_set()
             elif len(self.set_queue) == 1:
                 # create a missing set now, while uploads run, rather than after the last one
-                with contextlib.suppress(_CallFailed):   # flush_set tries again and reports
+                with contextlib.suppress(_CallFailed):  # flush_set tries again and reports
                     self.current_set()
         if not self.p.fill:
             return None
@@ -875,7 +1006,7 @@ class _Run:
         if map_path not in self.maps:
             try:
                 self.maps[map_path] = NdexMap(map_path)
-            except PfocrError as err:      # a broken map is reported once and left alone
+            except PfocrError as err:  # a broken map is reported once and left alone
                 self.maps[map_path] = None
                 self.p.echo(f"{err}; {map_path.name} not updated")
         ndex_map = self.maps[map_path]
@@ -895,18 +1026,23 @@ class _Run:
             try:
                 name, set_id, room = self.current_set()
             except _CallFailed as failed:
-                self.p.echo(f"network set {self.p.network_set!r}: creating it failed ({failed.problem.message}); "
-                            f"{len(self.set_queue)} networks are added on the next run")
+                self.p.echo(
+                    f"network set {self.p.network_set!r}: creating it failed ({failed.problem.message}); "
+                    f"{len(self.set_queue)} networks are added on the next run"
+                )
                 self.set_queue = []
                 return
             batch, self.set_queue = self.set_queue[:room], self.set_queue[room:]
             try:
                 with _no_deprecation_warning():
-                    self.p._call(lambda: self.p.client.add_networks_to_networkset(
-                        set_id, [self.uuids[f] for f in batch]))
+                    self.p._call(
+                        lambda: self.p.client.add_networks_to_networkset(set_id, [self.uuids[f] for f in batch])
+                    )
             except _CallFailed as failed:
-                self.p.echo(f"network set {name!r}: adding {len(batch)} networks failed "
-                            f"({failed.problem.message}); they are added on the next run")
+                self.p.echo(
+                    f"network set {name!r}: adding {len(batch)} networks failed "
+                    f"({failed.problem.message}); they are added on the next run"
+                )
                 continue
             self.p.journal.append("inset", set=set_id, figids=batch)
             for figid in batch:
@@ -915,8 +1051,11 @@ class _Run:
     def set_ids(self) -> set[str]:
         """Ids of the configured network set's parts known so far."""
         base = self.p.network_set
-        return {info["id"] for name, info in self.p.journal.sets.items()
-                if name == base or name.startswith(f"{base} (part ")}
+        return {
+            info["id"]
+            for name, info in self.p.journal.sets.items()
+            if name == base or name.startswith(f"{base} (part ")
+        }
 
     def current_set(self) -> tuple[str, str, int]:
         base, journal = self.p.network_set, self.p.journal
@@ -965,8 +1104,15 @@ class _Run:
             self.resolve_pending([item.figid for item in lost], grace=self.p.lost_grace)
         except _CallFailed as failed:
             for item in lost:
-                self.finish(FigureOutcome(item.figid, str(item.path), "failed", None,
-                                          f"create answer lost and lookup failed: {failed.problem.message}"))
+                self.finish(
+                    FigureOutcome(
+                        item.figid,
+                        str(item.path),
+                        "failed",
+                        None,
+                        f"create answer lost and lookup failed: {failed.problem.message}",
+                    )
+                )
             return
         for item in lost:
             self.submit(item.path)
@@ -991,6 +1137,5 @@ def local_sandbox(data_dir: str | PathLike[str] = ".ndex-sandbox") -> Iterator[t
 
     Path(data_dir).mkdir(parents=True, exist_ok=True)
     data_dir = str(data_dir)
-    with NdexSandbox(data_dir=data_dir, port=0, users={SANDBOX_USER: SANDBOX_PASSWORD},
-                     record_limit=10_000) as sandbox:
+    with NdexSandbox(data_dir=data_dir, port=0, users={SANDBOX_USER: SANDBOX_PASSWORD}, record_limit=10_000) as sandbox:
         yield sandbox, Credentials(sandbox.url, SANDBOX_USER, SANDBOX_PASSWORD, f"local sandbox in {data_dir}")

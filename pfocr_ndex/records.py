@@ -34,15 +34,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
 from os import PathLike
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 from .errors import RecordError
 
-__all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "read_record", "parse_front_matter"]
+__all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "parse_front_matter", "read_record"]
 
 ENTITY_SOURCE_TABLES = "tables"
 ENTITY_SOURCE_RECORD_LISTS = "record lists"
@@ -56,14 +56,14 @@ class Entity(NamedTuple):
     built 3-4x faster, which matters when reading 110k records.
     """
 
-    name: str                       # gene symbol / chemical or disease name / keyword
-    type: str                       # "gene", "miRNA", "gene family", "chemical", "disease", "keyword"
-    represents: str | None = None   # "ncbigene:7157", "chebi:35366", "mesh:D005227", "doid:…"
-    words: tuple[str, ...] = ()     # OCR words that matched it
-    sources: tuple[str, ...] = ()   # match sources (ncbigene_symbol, famplex_relations, …)
-    organism: str | None = None     # organism name (genes)
-    xrefs: tuple[str, ...] = ()     # further CURIEs (e.g. the mesh id of a chemical represented by chebi)
-    taxon: str | None = None        # NCBI Taxonomy id of ``organism`` when the table gives it ("9606")
+    name: str  # gene symbol / chemical or disease name / keyword
+    type: str  # "gene", "miRNA", "gene family", "chemical", "disease", "keyword"
+    represents: str | None = None  # "ncbigene:7157", "chebi:35366", "mesh:D005227", "doid:…"
+    words: tuple[str, ...] = ()  # OCR words that matched it
+    sources: tuple[str, ...] = ()  # match sources (ncbigene_symbol, famplex_relations, …)
+    organism: str | None = None  # organism name (genes)
+    xrefs: tuple[str, ...] = ()  # further CURIEs (e.g. the mesh id of a chemical represented by chebi)
+    taxon: str | None = None  # NCBI Taxonomy id of ``organism`` when the table gives it ("9606")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +71,18 @@ class FigureRecord:
     """A figure's metadata and entities, read from its record and tables."""
 
     figid: str
-    path: Path                      # the record file
-    fields: dict                    # the parsed front matter, NA values (.na.character, NA, '', null) removed;
-                                    # without `schema-jsonld` when tables exist (see read_record)
+    path: Path  # the record file
+    fields: dict  # the parsed front matter, NA values (.na.character, NA, '', null) removed;
+    # without `schema-jsonld` when tables exist (see read_record)
     entities: tuple[Entity, ...]
-    entity_source: str              # where the entities came from: "tables", "record lists", "schema-jsonld keywords"
-    ndex: str | None = None         # the UUID in the `ndex:` field, None when empty
-    data_dir: Path | None = None    # the `_data/` folder used, if any
+    entity_source: str  # where the entities came from: "tables", "record lists", "schema-jsonld keywords"
+    ndex: str | None = None  # the UUID in the `ndex:` field, None when empty
+    data_dir: Path | None = None  # the `_data/` folder used, if any
     extra: dict = field(default_factory=dict)
 
 
 # --- record paths -----------------------------------------------------------------------------
+
 
 def iter_record_paths(paths: Iterable[str | PathLike[str]]) -> Iterator[Path]:
     """Yield record files under ``paths`` (a ``.md`` file, a folder of records, or a database checkout), lazily.
@@ -109,6 +110,7 @@ def iter_record_paths(paths: Iterable[str | PathLike[str]]) -> Iterator[Path]:
 
 
 # --- front matter -----------------------------------------------------------------------------
+
 
 class _Unsupported(Exception):
     """The fast reader met something outside the R-yaml subset: let libyaml decide."""
@@ -141,8 +143,9 @@ def _resolve_plain(value: str) -> object:
 @lru_cache(maxsize=16)
 def _entry_pattern(indent: int) -> re.Pattern[str]:
     """``key: rest`` at ``indent`` (key plain or single-quoted), then the lines indented deeper."""
-    return re.compile(r" {%d}(?:'([^'\n]*)'|([A-Za-z_][A-Za-z0-9_.-]*)):(?: +(.*))?\n((?: {%d}.*\n)*)"
-                      % (indent, indent + 1))
+    return re.compile(
+        r" {%d}(?:'([^'\n]*)'|([A-Za-z_][A-Za-z0-9_.-]*)):(?: +(.*))?\n((?: {%d}.*\n)*)" % (indent, indent + 1)
+    )
 
 
 @lru_cache(maxsize=16)
@@ -222,7 +225,7 @@ def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, in
     items: list = []
     run = _one_line_items_pattern(indent).match(text, pos, end)
     if run is not None:  # the common case: a run of one-line plain items, checked all at once
-        values = [line[indent + 2:].strip(" ") for line in run.group().split("\n")[:-1]]
+        values = [line[indent + 2 :].strip(" ") for line in run.group().split("\n")[:-1]]
         if not _SPECIAL_ITEM.search("\n".join(values)):
             items = [_resolve_plain(v) if v[:1] in _IMPLICIT else v for v in values]
             pos = run.end()
@@ -272,7 +275,7 @@ def _fast_single_quoted(rest: str, block: str) -> str:
     body = rest[1:]
     close = _closing_quote(body)
     if close >= 0:
-        if block or body[close + 1:].strip(" "):
+        if block or body[close + 1 :].strip(" "):
             raise _Unsupported
         return body[:close].replace("''", "'")
     pieces = [body.rstrip(" ")]
@@ -282,7 +285,7 @@ def _fast_single_quoted(rest: str, block: str) -> str:
         line = line.lstrip(" ")
         close = _closing_quote(line)
         if close >= 0:
-            if number != len(lines) or line[close + 1:].strip(" "):
+            if number != len(lines) or line[close + 1 :].strip(" "):
                 raise _Unsupported
             pieces.append(line[:close])
             return " ".join(pieces).replace("''", "'")
@@ -333,13 +336,16 @@ def _split_front_matter(text: str, path: Path) -> str:
     if first_end < 0 or text[:first_end].rstrip(" \t\r") != "---":
         raise RecordError("not a figure record: no YAML front matter (the file must start with a '---' line)", path)
     end = text.find("\n---\n", first_end - 1) + 1  # the usual closing line, found fast
-    if (end <= first_end or text.find("\n---", first_end - 1, end - 1) >= 0
-            or text.find("\n...", first_end - 1, end) >= 0):  # an earlier candidate: let the regex decide
+    if (
+        end <= first_end
+        or text.find("\n---", first_end - 1, end - 1) >= 0
+        or text.find("\n...", first_end - 1, end) >= 0
+    ):  # an earlier candidate: let the regex decide
         m = _FRONT_MATTER_END.search(text, first_end + 1)
         if m is None:
             raise RecordError("unterminated YAML front matter (no closing '---' line)", path)
         end = m.start()
-    return text[first_end + 1:end]
+    return text[first_end + 1 : end]
 
 
 # --- NA cleaning ------------------------------------------------------------------------------
@@ -393,10 +399,11 @@ _MIR_PREFIXES = frozenset(("MIR", "Mir", "mir", "miR", "MiR"))
 class _EntityBuilder:
     """Accumulates one entity's words, sources and ids over the rows naming it."""
 
-    __slots__ = ("name", "type", "represents", "words", "sources", "organism", "xrefs", "taxon")
+    __slots__ = ("name", "organism", "represents", "sources", "taxon", "type", "words", "xrefs")
 
-    def __init__(self, name: str, type: str, represents: str | None = None,
-                 organism: str | None = None, taxon: str | None = None) -> None:
+    def __init__(
+        self, name: str, type: str, represents: str | None = None, organism: str | None = None, taxon: str | None = None
+    ) -> None:
         self.name, self.type, self.represents = name, type, represents
         self.organism, self.taxon = organism, taxon
         self.words: dict[str, None] = {}
@@ -413,14 +420,22 @@ class _EntityBuilder:
                 self.xrefs[xref] = None
 
     def build(self) -> Entity:
-        return Entity(self.name, self.type, self.represents, tuple(self.words), tuple(self.sources),
-                            self.organism, tuple(self.xrefs), self.taxon)
+        return Entity(
+            self.name,
+            self.type,
+            self.represents,
+            tuple(self.words),
+            tuple(self.sources),
+            self.organism,
+            tuple(self.xrefs),
+            self.taxon,
+        )
 
 
 class _Table:
     """A per-figure TSV: its path, column positions and rows (lists of str, ``NA``/``NaN`` kept)."""
 
-    __slots__ = ("path", "kind", "columns", "rows")
+    __slots__ = ("columns", "kind", "path", "rows")
 
     def __init__(self, path: str, kind: str, columns: dict[str, int], rows: list[list[str]]) -> None:
         self.path, self.kind, self.columns, self.rows = path, kind, columns, rows
@@ -454,8 +469,7 @@ def _parse_table(data: bytes, path: str, kind: str) -> _Table:
     header = lines[0].split("\t")
     missing = [c for c in _TABLE_COLUMNS[kind] if c not in header]
     if missing:
-        raise RecordError(f"{kind} table lacks column(s) {', '.join(missing)} "
-                          f"(header: {' '.join(header)})", path)
+        raise RecordError(f"{kind} table lacks column(s) {', '.join(missing)} (header: {' '.join(header)})", path)
     width = len(header)
     rows = [line.split("\t") for line in lines[1:]]
     if rows and set(map(len, rows)) != {width}:
@@ -474,7 +488,7 @@ def _gene_entities(table: _Table) -> list[Entity]:
     i_taxon, i_organism, i_word, i_match = c["organism_id"], c["organism_name"], c["word"], c["match"]
     i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
     na = _TABLE_NA
-    groups: dict[object, list[list[str]]] = {}   # the rows of each entity, in order of first row
+    groups: dict[object, list[list[str]]] = {}  # the rows of each entity, in order of first row
     for row in table.rows:
         key: object = row[i_id]
         if key in na:  # a family without member gene: one entity per (organism, family)
@@ -503,8 +517,18 @@ def _gene_entities(table: _Table) -> list[Entity]:
             represents = "ncbigene:" + key
         else:
             raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
-        entities.append(Entity(name, type_, represents, words, sources,
-                             organism if organism not in na else None, (), taxon if taxon not in na else None))
+        entities.append(
+            Entity(
+                name,
+                type_,
+                represents,
+                words,
+                sources,
+                organism if organism not in na else None,
+                (),
+                taxon if taxon not in na else None,
+            )
+        )
     return entities
 
 
@@ -561,8 +585,9 @@ def _record_list_entities(fields: dict) -> list[Entity]:
         key = entrez or ("symbol", symbol)
         b = builders.get(key)
         if b is None:
-            b = builders[key] = _EntityBuilder(symbol, _gene_type(symbol),
-                                               f"ncbigene:{entrez}" if entrez else None, "Homo sapiens", "9606")
+            b = builders[key] = _EntityBuilder(
+                symbol, _gene_type(symbol), f"ncbigene:{entrez}" if entrez else None, "Homo sapiens", "9606"
+            )
         b.add(_str_or_none(item.get("word")), _str_or_none(item.get("source")))
     for kind in ("chemicals", "diseases"):
         type_ = kind[:-1]
@@ -594,8 +619,11 @@ _CHEMICAL_SUFFIXES = ("ose", "ate", "ine", "ide", "ite", "ol", "one", "ane", "en
 def _keyword_type(word: str, in_gene_part: bool) -> str:
     """Guess a keyword's type from its look: symbol-like words are genes until the first chemical-like word."""
     chemical_like = not _CHEMICAL_MARKS.isdisjoint(word) or (
-        len(word) > 4 and not word.isupper() and word.lower().endswith(_CHEMICAL_SUFFIXES)
-        and not any(c.isdigit() for c in word))
+        len(word) > 4
+        and not word.isupper()
+        and word.lower().endswith(_CHEMICAL_SUFFIXES)
+        and not any(c.isdigit() for c in word)
+    )
     if chemical_like:
         return "chemical"
     if in_gene_part and len(word) <= 30 and _SYMBOL_LIKE.fullmatch(word):
@@ -620,12 +648,23 @@ def _keyword_entities(fields: dict) -> list[Entity]:
         seen.add(word)
         type_ = _keyword_type(word, in_gene_part)
         in_gene_part = in_gene_part and type_ != "chemical"
-        entities.append(Entity(word, type_, None, (word,), (ENTITY_SOURCE_KEYWORDS,),
-                                     organism if type_ in ("gene", "miRNA") else None, (), None))
+        entities.append(
+            Entity(
+                word,
+                type_,
+                None,
+                (word,),
+                (ENTITY_SOURCE_KEYWORDS,),
+                organism if type_ in ("gene", "miRNA") else None,
+                (),
+                None,
+            )
+        )
     return entities
 
 
 # --- records ----------------------------------------------------------------------------------
+
 
 def _decode(data: bytes, path: str | Path) -> str:
     if b"\0" in data:
@@ -679,7 +718,7 @@ def _without_schema_jsonld(front_matter: str) -> str:
         if start == 0:
             return front_matter
     end = _NEXT_TOP_LEVEL_LINE.search(front_matter, start)
-    return front_matter[:start] + (front_matter[end.start() + 1:] if end else "")
+    return front_matter[:start] + (front_matter[end.start() + 1 :] if end else "")
 
 
 _NEXT_TOP_LEVEL_LINE = re.compile(r"\n[^ ]")

@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import orjson
 
-__all__ = ["validate_cx2", "validate_style", "summarize_problems", "DATA_TYPES"]
+__all__ = ["DATA_TYPES", "summarize_problems", "validate_cx2", "validate_style"]
 
 # Core aspects in the order the CX2 specification requires. Opaque aspects (cyHiddenAttributes,
 # cyTableColumn, …) are not checked for position: Cytoscape writes them in various places and
@@ -34,8 +34,8 @@ CORE_ORDER = {
 }
 DECLARED_ASPECTS = ("networkAttributes", "nodes", "edges")
 MAPPING_TYPES = frozenset({"PASSTHROUGH", "DISCRETE", "CONTINUOUS"})
-MAX_NAME = 500      # NDEx column varchar(500)
-MAX_VERSION = 100   # NDEx column varchar(100)
+MAX_NAME = 500  # NDEx column varchar(500)
+MAX_VERSION = 100  # NDEx column varchar(100)
 MAX_PROBLEMS_SHOWN = 3
 
 
@@ -128,7 +128,7 @@ def _finite_numbers(values: list) -> bool:
         return False
     try:
         return math.isfinite(math.fsum(values))
-    except (OverflowError, ValueError):   # huge ints, intermediate overflow, inf + -inf
+    except (OverflowError, ValueError):  # huge ints, intermediate overflow, inf + -inf
         return False
 
 
@@ -144,8 +144,9 @@ def _column_fits(dtype: str, column: list, kinds: set[type]) -> bool:
     return all(map(_fits, repeat(dtype), column))
 
 
-def _valid_node_ids(nodes: list, types: dict[str, str], aliased: set[str], node_ids: set[int],
-                    has_layout: bool) -> set[int] | None:
+def _valid_node_ids(
+    nodes: list, types: dict[str, str], aliased: set[str], node_ids: set[int], has_layout: bool
+) -> set[int] | None:
     """Fast, column-wise check of a nodes aspect that is valid (the common case): its node ids,
     or None when anything is unusual (the node-by-node check then finds and words the problems).
 
@@ -173,7 +174,7 @@ def _valid_node_ids(nodes: list, types: dict[str, str], aliased: set[str], node_
     for attr in attributes:
         column = [*map(dict.get, all_values, repeat(attr))]
         kinds = {*map(type, column)}
-        if _NONE_TYPE in kinds:   # absent from some nodes (fine) or null (not fine)
+        if _NONE_TYPE in kinds:  # absent from some nodes (fine) or null (not fine)
             column = [values[attr] for values in all_values if attr in values]
             kinds = {*map(type, column)}
             if _NONE_TYPE in kinds:
@@ -189,16 +190,16 @@ _get_id, _get_x, _get_y, _get_v = (itemgetter(key) for key in ("id", "x", "y", "
 class _Declarations:
     """The declared attributes of one aspect, with aliases resolved."""
 
-    __slots__ = ("types", "alias_of", "aliased")
+    __slots__ = ("alias_of", "aliased", "types")
 
     def __init__(self, entries: dict) -> None:
-        self.types: dict[str, str] = {}       # name as used in elements -> data type
-        self.alias_of: dict[str, str] = {}    # alias -> full name
-        self.aliased: set[str] = set()        # full names that have an alias
+        self.types: dict[str, str] = {}  # name as used in elements -> data type
+        self.alias_of: dict[str, str] = {}  # alias -> full name
+        self.aliased: set[str] = set()  # full names that have an alias
         for name, entry in entries.items():
             dtype = (entry.get("d") if isinstance(entry, dict) else None) or "string"
             if dtype not in DATA_TYPES:
-                dtype = ""   # reported with the declaration; its values are not checked
+                dtype = ""  # reported with the declaration; its values are not checked
             alias = entry.get("a") if isinstance(entry, dict) else None
             if alias is not None:
                 self.alias_of[alias] = name
@@ -269,7 +270,7 @@ class _Checker:
             self.counts[name] = self.counts.get(name, 0) + len(elements)
             rank = CORE_ORDER.get(name)
             if rank is None:
-                continue    # an opaque aspect: kept as sent, wherever it is
+                continue  # an opaque aspect: kept as sent, wherever it is
             if rank < last_rank:
                 self.add(f"Aspect '{name}' must come before '{last_name}'.")
             elif rank > last_rank:
@@ -288,7 +289,9 @@ class _Checker:
         status = elements[0]
         if not isinstance(status, dict) or status.get("success") is not True:
             error = status.get("error") if isinstance(status, dict) else None
-            self.add(f"Error status received in CX document (success is not true). Error message: {error or ''}".rstrip())
+            self.add(
+                f"Error status received in CX document (success is not true). Error message: {error or ''}".rstrip()
+            )
 
     def check_metadata(self, elements: list) -> None:
         for element in elements:
@@ -305,14 +308,18 @@ class _Checker:
         for name, declared in self.metadata_counts.items():
             actual = self.counts.get(name, 0)
             if declared is not None and declared != actual:
-                self.add(f"Element count mismatch in aspect {name}. Metadata declared element count "
-                         f"{declared}, but {actual} was received in CX.")
+                self.add(
+                    f"Element count mismatch in aspect {name}. Metadata declared element count "
+                    f"{declared}, but {actual} was received in CX."
+                )
         if self.declaration_elements > 1:
             self.add("Only one attributeDeclarations element is allowed in CX.")
 
     def check_references(self) -> None:
-        for refs, defined, aspect in ((self.edge_node_refs | self.node_bypass_refs, self.node_ids, "nodes"),
-                                      (self.edge_bypass_refs, self.edge_ids, "edges")):
+        for refs, defined, aspect in (
+            (self.edge_node_refs | self.node_bypass_refs, self.node_ids, "nodes"),
+            (self.edge_bypass_refs, self.edge_ids, "edges"),
+        ):
             undefined = sorted(refs - defined)
             if undefined:
                 shown = " ".join(map(str, undefined[:20])) + (" ..." if len(undefined) > 20 else "")
@@ -345,11 +352,14 @@ class _Checker:
             return
         if aspect == "networkAttributes":
             if "v" in entry:
-                self.add(f"Declaring default value '{entry['v']}' on network attribute '{attr}' "
-                         "is not allowed according to CX2 specification.")
+                self.add(
+                    f"Declaring default value '{entry['v']}' on network attribute '{attr}' "
+                    "is not allowed according to CX2 specification."
+                )
             if "a" in entry:
-                self.add(f"Declaring an alias for network attribute '{attr}' "
-                         "is not allowed according to CX2 specification.")
+                self.add(
+                    f"Declaring an alias for network attribute '{attr}' is not allowed according to CX2 specification."
+                )
             return
         alias = entry.get("a")
         if alias is not None and not isinstance(alias, str):
@@ -389,8 +399,9 @@ class _Checker:
             if isinstance(name, str) and len(name) > MAX_NAME:
                 self.add(f"networkAttributes: name has {len(name)} characters; NDEx stores at most {MAX_NAME}.")
             if isinstance(version, str) and len(version) > MAX_VERSION:
-                self.add(f"networkAttributes: version has {len(version)} characters; "
-                         f"NDEx stores at most {MAX_VERSION}.")
+                self.add(
+                    f"networkAttributes: version has {len(version)} characters; NDEx stores at most {MAX_VERSION}."
+                )
 
     # --- nodes, edges, bypasses -----------------------------------------------------------
 
@@ -424,8 +435,14 @@ class _Checker:
                     self.add(f"node {node_id}: 'id' is not allowed as a node attribute.")
                 self.attribute_problems("nodes", f"node {node_id}", values)
             x = node.get("x")
-            if not (self.has_layout and type(x) in _NUMBER and x - x == 0 and type(node.get("y")) in _NUMBER
-                    and node["y"] - node["y"] == 0 and node.get("z") is None):
+            if not (
+                self.has_layout
+                and type(x) in _NUMBER
+                and x - x == 0
+                and type(node.get("y")) in _NUMBER
+                and node["y"] - node["y"] == 0
+                and node.get("z") is None
+            ):
                 self.check_coordinates(node, node_id)
 
     def check_coordinates(self, node: dict, node_id: int) -> None:
@@ -460,7 +477,9 @@ class _Checker:
             for end in ("s", "t"):
                 ref = edge.get(end)
                 if ref is None:
-                    self.add(f"edge {edge_id}: '{end}' (the {'source' if end == 's' else 'target'} node id) is missing.")
+                    self.add(
+                        f"edge {edge_id}: '{end}' (the {'source' if end == 's' else 'target'} node id) is missing."
+                    )
                 elif type(ref) is not int:
                     self.add(f"edge {edge_id}: '{end}' {_show(ref)} is not an integer node id.")
                 else:
@@ -488,17 +507,19 @@ class _Checker:
 
     def check_visualProperties(self, elements: list) -> None:  # noqa: N802
         for element in elements:
-            self.problems.extend(validate_style(element, self.declarations.get("nodes"),
-                                                self.declarations.get("edges")))
+            self.problems.extend(
+                validate_style(element, self.declarations.get("nodes"), self.declarations.get("edges"))
+            )
 
     def check_visualEditorProperties(self, elements: list) -> None:  # noqa: N802
         for element in elements:
             if not isinstance(element, dict) or not isinstance(element.get("properties"), dict):
-                self.add("visualEditorProperties: expected elements {\"properties\": {...}}.")
+                self.add('visualEditorProperties: expected elements {"properties": {...}}.')
 
 
-def validate_style(style: object, node_declarations: _Declarations | None = None,
-                   edge_declarations: _Declarations | None = None) -> list[str]:
+def validate_style(
+    style: object, node_declarations: _Declarations | None = None, edge_declarations: _Declarations | None = None
+) -> list[str]:
     """Problems of one ``visualProperties`` element (``default``, ``nodeMapping``, ``edgeMapping``).
 
     Without declarations (a style template on its own) every mapping definition must carry
@@ -512,8 +533,9 @@ def validate_style(style: object, node_declarations: _Declarations | None = None
         return ["visualProperties: expected an object with 'default', 'nodeMapping', 'edgeMapping'."]
     problems: list[str] = []
     default = style.get("default")
-    if default is not None and not (isinstance(default, dict)
-                                    and all(isinstance(default.get(k, {}), dict) for k in ("network", "node", "edge"))):
+    if default is not None and not (
+        isinstance(default, dict) and all(isinstance(default.get(k, {}), dict) for k in ("network", "node", "edge"))
+    ):
         problems.append("visualProperties: 'default' must be an object of 'network', 'node', 'edge' objects.")
     for key, declarations in (("nodeMapping", node_declarations), ("edgeMapping", edge_declarations)):
         mappings = style.get(key)
@@ -540,8 +562,9 @@ def _mapping_problems(prop: str, mapping: object, declarations: _Declarations | 
     attr = definition["attribute"]
     dtype = definition.get("type")
     if declarations is not None and attr in declarations.alias_of and attr not in declarations.aliased:
-        problems.append(f"Mapping error: {prop} uses alias '{attr}'; use the full attribute name "
-                        f"'{declarations.alias_of[attr]}'.")
+        problems.append(
+            f"Mapping error: {prop} uses alias '{attr}'; use the full attribute name '{declarations.alias_of[attr]}'."
+        )
     elif dtype is None and (declarations is None or attr not in declarations.types):
         problems.append(f"Mapping error: {prop} lacks data type on attribute '{attr}'.")
     if dtype is not None and dtype not in DATA_TYPES:
@@ -557,8 +580,9 @@ def _mapping_problems(prop: str, mapping: object, declarations: _Declarations | 
         elif kind == "DISCRETE" and ("v" not in entry or "vp" not in entry):
             problems.append(f"Mapping error: DISCRETE mapping of {prop}: entry {index} needs 'v' and 'vp'.")
         elif kind == "CONTINUOUS" and "minVPValue" not in entry and "maxVPValue" not in entry:
-            problems.append(f"Mapping error: CONTINUOUS mapping of {prop}: range {index} has neither "
-                            "minVPValue nor maxVPValue.")
+            problems.append(
+                f"Mapping error: CONTINUOUS mapping of {prop}: range {index} has neither minVPValue nor maxVPValue."
+            )
     return problems
 
 

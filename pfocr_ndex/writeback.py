@@ -28,7 +28,12 @@ from .errors import PfocrError, RecordError
 from .fsutil import atomic_write_bytes, atomic_write_text
 
 __all__ = [
-    "FillReport", "NdexMap", "database_map_path", "fill_from_map", "is_uuid", "read_ndex_field",
+    "FillReport",
+    "NdexMap",
+    "database_map_path",
+    "fill_from_map",
+    "is_uuid",
+    "read_ndex_field",
     "set_ndex_field",
 ]
 
@@ -109,7 +114,7 @@ def set_ndex_field(path: str | PathLike[str], uuid: str) -> bool:
         if current == uuid:
             return False
         eol = line.group("eol")
-        new = data[:line.start()] + b"ndex: " + uuid.encode() + eol + data[line.end():]
+        new = data[: line.start()] + b"ndex: " + uuid.encode() + eol + data[line.end() :]
     atomic_write_bytes(path, new)
     return True
 
@@ -189,18 +194,21 @@ class FillReport:
     filled: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)   # "figid: record has X, map has Y"
+    conflicts: list[str] = field(default_factory=list)  # "figid: record has X, map has Y"
     not_in_map: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{len(self.filled)} filled, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged, "
-                f"{len(self.conflicts)} conflicting (use --force to replace), "
-                f"{len(self.not_in_map)} not in map, {len(self.errors)} errors")
+        return (
+            f"{len(self.filled)} filled, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged, "
+            f"{len(self.conflicts)} conflicting (use --force to replace), "
+            f"{len(self.not_in_map)} not in map, {len(self.errors)} errors"
+        )
 
 
-def fill_from_map(paths: Iterable[str | PathLike[str]], map_path: str | PathLike[str], *,
-                  force: bool = False) -> FillReport:
+def fill_from_map(
+    paths: Iterable[str | PathLike[str]], map_path: str | PathLike[str], *, force: bool = False
+) -> FillReport:
     """Fill records' empty ``ndex:`` fields from a ``figid<TAB>uuid`` map.
 
     A field holding another UUID is only replaced with ``force=True`` (else it is listed in

@@ -99,8 +99,11 @@ def build_corpus(root: Path, n: int, seed: int = 7) -> None:
     sample = []
     for record in sorted((SAMPLE / "_figures").glob("*.md")):
         figid = record.stem
-        tables = {kind: (SAMPLE / "_data" / f"{figid}-{kind}.tsv").read_bytes()
-                  for kind in KINDS if (SAMPLE / "_data" / f"{figid}-{kind}.tsv").exists()}
+        tables = {
+            kind: (SAMPLE / "_data" / f"{figid}-{kind}.tsv").read_bytes()
+            for kind in KINDS
+            if (SAMPLE / "_data" / f"{figid}-{kind}.tsv").exists()
+        }
         sample.append((figid, record.read_bytes(), tables))
     rng = random.Random(seed)
     for i in range(n):
@@ -139,11 +142,18 @@ def folder_mb(folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="figures in the corpus (default: %(default)s)")
-    parser.add_argument("--baseline-n", type=int, default=2_000,
-                        help="figures the slow straightforward way converts (default: %(default)s; 0 = all)")
+    parser.add_argument(
+        "--baseline-n",
+        type=int,
+        default=2_000,
+        help="figures the slow straightforward way converts (default: %(default)s; 0 = all)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="also time convert with this many processes")
-    parser.add_argument("--dir", help="where to build the corpus and write outputs (default: the system temp "
-                                      "folder; e.g. /dev/shm to take the disk out of the measurement)")
+    parser.add_argument(
+        "--dir",
+        help="where to build the corpus and write outputs (default: the system temp "
+        "folder; e.g. /dev/shm to take the disk out of the measurement)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the corpus and outputs (prints where)")
     args = parser.parse_args()
 
@@ -153,9 +163,11 @@ def main() -> None:
         build_corpus(corpus, args.n)
         quarter = work / "corpus-quarter"
         link_subset(corpus, quarter, max(1, args.n // 4))
-        print(f"corpus: {args.n} figures from {len(list((SAMPLE / '_figures').glob('*.md')))} sample records "
-              f"({folder_mb(corpus / '_figures'):.0f} MB records, {folder_mb(corpus / '_data'):.0f} MB tables) "
-              f"in {work}")
+        print(
+            f"corpus: {args.n} figures from {len(list((SAMPLE / '_figures').glob('*.md')))} sample records "
+            f"({folder_mb(corpus / '_figures'):.0f} MB records, {folder_mb(corpus / '_data'):.0f} MB tables) "
+            f"in {work}"
+        )
 
         rows = []
 
@@ -166,10 +178,13 @@ def main() -> None:
             result["label"] = label
             result["rate"] = result["figures"] / result["seconds"]
             rows.append(result)
-            print(f"{label:<58} {result['figures']:>7} figures {result['seconds']:7.2f} s "
-                  f"(process cpu {result['cpu_seconds']:6.2f} s) {result['rate']:8.0f} figures/s  "
-                  f"peak {result['peak_kb'] / 1024:6.1f} MB"
-                  + (f"  ({result['failed']} failed)" if result["failed"] else ""), flush=True)
+            print(
+                f"{label:<58} {result['figures']:>7} figures {result['seconds']:7.2f} s "
+                f"(process cpu {result['cpu_seconds']:6.2f} s) {result['rate']:8.0f} figures/s  "
+                f"peak {result['peak_kb'] / 1024:6.1f} MB"
+                + (f"  ({result['failed']} failed)" if result["failed"] else ""),
+                flush=True,
+            )
             if not args.keep:
                 shutil.rmtree(out)
             return result
@@ -179,17 +194,20 @@ def main() -> None:
         if args.jobs > 1:
             measure(f"convert, jobs={args.jobs}", CONVERT_CHILD, corpus, args.jobs)
         baseline_n = args.n if args.baseline_n <= 0 else min(args.baseline_n, args.n)
-        baseline = measure("straightforward (pyyaml SafeLoader + ndex2 CX2Network + json)",
-                           STRAIGHTFORWARD_CHILD, corpus, baseline_n)
+        baseline = measure(
+            "straightforward (pyyaml SafeLoader + ndex2 CX2Network + json)", STRAIGHTFORWARD_CHILD, corpus, baseline_n
+        )
 
         ratio = full["rate"] / baseline["rate"]
         peak_mb = max(full["peak_kb"], quarter_run["peak_kb"]) / 1024
         print(f"convert / straightforward: {ratio:.1f}x")
         print(f"peak memory, N vs N/4: {full['peak_kb'] / 1024:.1f} MB vs {quarter_run['peak_kb'] / 1024:.1f} MB")
-        print("targets: "
-              f">= 3000 figures/s on one core: {'yes' if full['rate'] >= 3000 else 'NO'} ({full['rate']:.0f}); "
-              f">= 5x straightforward: {'yes' if ratio >= 5 else 'NO'} ({ratio:.1f}x); "
-              f"peak < 300 MB: {'yes' if peak_mb < 300 else 'NO'} ({peak_mb:.0f} MB)")
+        print(
+            "targets: "
+            f">= 3000 figures/s on one core: {'yes' if full['rate'] >= 3000 else 'NO'} ({full['rate']:.0f}); "
+            f">= 5x straightforward: {'yes' if ratio >= 5 else 'NO'} ({ratio:.1f}x); "
+            f"peak < 300 MB: {'yes' if peak_mb < 300 else 'NO'} ({peak_mb:.0f} MB)"
+        )
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -49,8 +49,11 @@ def one_pass(paths: list[Path], outdir: str) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", default=Path(__file__).parent.parent / "tests" / "data" / "pfocr",
-                        help="a database checkout or folder of records (default: the bundled sample)")
+    parser.add_argument(
+        "--records",
+        default=Path(__file__).parent.parent / "tests" / "data" / "pfocr",
+        help="a database checkout or folder of records (default: the bundled sample)",
+    )
     parser.add_argument("--rounds", type=int, default=20, help="passes over the records (default: %(default)s)")
     parser.add_argument("--dir", help="where the output folder goes (default: the system temp folder)")
     args = parser.parse_args()
@@ -67,8 +70,10 @@ def main() -> None:
             best = [min(b, s) for b, s in zip(best, one_pass(paths, outdir))]
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
-    print(f"{len(paths)} records, {nodes} nodes ({nodes / len(paths):.1f}/figure), best of {args.rounds} passes, "
-          f"output in {os.path.dirname(outdir)}")
+    print(
+        f"{len(paths)} records, {nodes} nodes ({nodes / len(paths):.1f}/figure), best of {args.rounds} passes, "
+        f"output in {os.path.dirname(outdir)}"
+    )
     for stage, seconds in zip(STAGES, best):
         print(f"{stage:<14} {seconds / len(paths) * 1e6:8.1f} µs/figure {seconds / nodes * 1e6:6.2f} µs/node")
     total = sum(best)

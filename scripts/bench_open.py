@@ -31,9 +31,11 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         calls = len(cytoscape.calls)
         styles = len(cytoscape.styles)
-    print(f"{len(figids)} targets, {len(suids)} opened, {len(failures)} failed in {elapsed:.2f} s "
-          f"({elapsed / max(len(figids), 1) * 1000:.0f} ms per target); {calls} HTTP calls "
-          f"({calls / max(len(suids), 1):.1f} per network); {styles} styles in the stand-in at the end")
+    print(
+        f"{len(figids)} targets, {len(suids)} opened, {len(failures)} failed in {elapsed:.2f} s "
+        f"({elapsed / max(len(figids), 1) * 1000:.0f} ms per target); {calls} HTTP calls "
+        f"({calls / max(len(suids), 1):.1f} per network); {styles} styles in the stand-in at the end"
+    )
     for failure in failures[:10]:
         print("  failed:", failure)
 

@@ -21,8 +21,14 @@ from playwright.sync_api import sync_playwright
 from pfocr_ndex.preview import write_preview
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DATA = re.compile(r'(<script type="application/json" id="figure-data"[^>]*>)(.*?)(</script>)', re.S)
 
 
@@ -38,15 +44,17 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         pages = [p for p in out.glob("*.html") if p.name != "index.html"]
         sizes = sorted(p.stat().st_size for p in pages)
-        print(f"pages: {result.pages} in {elapsed:.2f} s ({result.pages / elapsed:.0f} pages/s); "
-              f"page size median {sizes[len(sizes) // 2] / 1024:.0f} KiB, max {sizes[-1] / 1024:.0f} KiB; "
-              f"assets {sum(p.stat().st_size for p in (out / 'assets').iterdir()) / 1024:.0f} KiB")
+        print(
+            f"pages: {result.pages} in {elapsed:.2f} s ({result.pages / elapsed:.0f} pages/s); "
+            f"page size median {sizes[len(sizes) // 2] / 1024:.0f} KiB, max {sizes[-1] / 1024:.0f} KiB; "
+            f"assets {sum(p.stat().st_size for p in (out / 'assets').iterdir()) / 1024:.0f} KiB"
+        )
 
         index = out / "index.html"
         text = index.read_text()
         sample = json.loads(DATA.search(text).group(2))
         rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(args.figures // len(sample) + 1) for row in sample]
-        rows = rows[:args.figures]
+        rows = rows[: args.figures]
         grown = json.dumps(rows, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")
         index.write_text(DATA.sub(lambda m: m.group(1) + grown + m.group(3), text))
         print(f"index: {len(rows)} rows, {index.stat().st_size / 2**20:.1f} MiB")
@@ -57,13 +65,14 @@ def main() -> None:
             start = time.perf_counter()
             page.goto(index.as_uri())
             page.wait_for_selector("#figures tbody tr")
-            print(f"index first render: {time.perf_counter() - start:.2f} s "
-                  f"({page.text_content('#status')})")
+            print(f"index first render: {time.perf_counter() - start:.2f} s ({page.text_content('#status')})")
             for query in ("homo sapiens", "wnt signaling", "PMC3117218__nihms301891f1-7"):
-                took = page.evaluate("""(q) => { const box = document.getElementById('search'); box.value = q;
+                took = page.evaluate(
+                    """(q) => { const box = document.getElementById('search'); box.value = q;
                     const t = performance.now(); box.dispatchEvent(new Event('input'));
                     return performance.now() - t; }""",
-                                     query)
+                    query,
+                )
                 print(f"search {query!r}: {took:.0f} ms, {page.text_content('#status')}")
             browser.close()
 

@@ -47,8 +47,9 @@ def make_database(dest: Path, count: int) -> list[Path]:
     for i in range(count):
         figid = f"PMC9{i:06d}__bench-{i}"
         path = dest / "_figures" / f"{figid}.md"
-        path.write_text(text.replace(TEMPLATE, figid).replace("caption: '", f"caption: 'Figure {i}. ", 1),
-                        encoding="utf-8")
+        path.write_text(
+            text.replace(TEMPLATE, figid).replace("caption: '", f"caption: 'Figure {i}. ", 1), encoding="utf-8"
+        )
         for table in tables:
             shutil.copyfile(table, dest / "_data" / table.name.replace(TEMPLATE, figid))
         paths.append(path)
@@ -73,8 +74,9 @@ def straightforward(url: str, paths: list[Path], user: str, password: str) -> tu
 
 def publish(url: str, db: Path, options: dict) -> tuple[float, str]:
     start = time.perf_counter()
-    report = NdexPublisher(url, "bench", "bench-pw", echo=lambda line: print(line, file=sys.stderr),
-                           **options).publish([db])
+    report = NdexPublisher(url, "bench", "bench-pw", echo=lambda line: print(line, file=sys.stderr), **options).publish(
+        [db]
+    )
     if report.failed:
         raise SystemExit(f"{report.failed} figures failed")
     return time.perf_counter() - start, report.summary()
@@ -92,12 +94,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
     parser.add_argument("--load-delay", type=float, default=0.2, help="seconds the sandbox takes to load a network")
-    parser.add_argument("--baseline-figures", type=int, default=40,
-                        help="figures for the (slow) straightforward comparison")
+    parser.add_argument(
+        "--baseline-figures", type=int, default=40, help="figures for the (slow) straightforward comparison"
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp, \
-            NdexSandbox(users={"bench": "bench-pw", "baseline": "baseline-pw"}, load_delay=args.load_delay) as sb:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp,
+        NdexSandbox(users={"bench": "bench-pw", "baseline": "baseline-pw"}, load_delay=args.load_delay) as sb,
+    ):
         tmp_path = Path(tmp)
         paths = make_database(tmp_path / "db", args.figures)
         sb.latency = args.latency
@@ -107,8 +112,7 @@ def main() -> int:
             mark = len(sb.requests)
             seconds, summary = in_child(function, sb.url, *args)
             served = sb.requests[mark:]
-            uploads = [r.received for r in served
-                       if r.method in ("POST", "PUT") and r.path.startswith("/v3/networks")]
+            uploads = [r.received for r in served if r.method in ("POST", "PUT") and r.path.startswith("/v3/networks")]
             print(f"{label}: {summary}")
             return seconds, len(served), uploads
 
@@ -124,21 +128,34 @@ def main() -> int:
     # start (credential check) and end (waiting for the last loads, the network-set call)
     steady_rate = (len(fresh_uploads) - 1) / (fresh_uploads[-1] - fresh_uploads[0])
     print()
-    print(f"{n} figures, {args.workers} workers, {args.latency * 1000:.0f} ms latency per request, "
-          f"{args.load_delay:.2f} s server load time")
-    print(f"fresh publish : {fresh_s:6.2f} s  {fresh_rate:6.1f} figures/s  "
-          f"{fresh_requests / n:.2f} requests/figure ({fresh_requests} requests, {len(fresh_uploads)} uploads)  "
-          f"[target <= 1.5 requests/figure]")
-    print(f"               throughput {fresh_rate / ceiling:.0%} of workers/latency = {ceiling:.0f} figures/s "
-          f"[target >= 75%]")
-    print(f"               between the first and the last upload: {steady_rate:6.1f} uploads/s "
-          f"= {steady_rate / ceiling:.0%} of workers/latency")
-    print(f"re-run        : {rerun_s:6.2f} s  {len(rerun_uploads)} uploads, {rerun_requests} requests "
-          f"[target 0 uploads]")
-    print(f"straightforward (sequential create + poll + systemproperty + add-to-set, {m} figures): "
-          f"{base_rate:6.1f} figures/s  {base_requests / m:.2f} requests/figure")
-    print(f"ratio         : {fresh_rate / base_rate:.1f}x the throughput, "
-          f"{(base_requests / m) / (fresh_requests / n):.1f}x fewer requests per figure")
+    print(
+        f"{n} figures, {args.workers} workers, {args.latency * 1000:.0f} ms latency per request, "
+        f"{args.load_delay:.2f} s server load time"
+    )
+    print(
+        f"fresh publish : {fresh_s:6.2f} s  {fresh_rate:6.1f} figures/s  "
+        f"{fresh_requests / n:.2f} requests/figure ({fresh_requests} requests, {len(fresh_uploads)} uploads)  "
+        f"[target <= 1.5 requests/figure]"
+    )
+    print(
+        f"               throughput {fresh_rate / ceiling:.0%} of workers/latency = {ceiling:.0f} figures/s "
+        f"[target >= 75%]"
+    )
+    print(
+        f"               between the first and the last upload: {steady_rate:6.1f} uploads/s "
+        f"= {steady_rate / ceiling:.0%} of workers/latency"
+    )
+    print(
+        f"re-run        : {rerun_s:6.2f} s  {len(rerun_uploads)} uploads, {rerun_requests} requests [target 0 uploads]"
+    )
+    print(
+        f"straightforward (sequential create + poll + systemproperty + add-to-set, {m} figures): "
+        f"{base_rate:6.1f} figures/s  {base_requests / m:.2f} requests/figure"
+    )
+    print(
+        f"ratio         : {fresh_rate / base_rate:.1f}x the throughput, "
+        f"{(base_requests / m) / (fresh_requests / n):.1f}x fewer requests per figure"
+    )
     return 0
 
 

@@ -46,6 +46,7 @@ def timed(label: str, func, n: int):
 
 with tempfile.TemporaryDirectory() as data:
     with NdexSandbox(data_dir=data, users={"bench": "bench-pw"}, load_delay=0.0) as sb:
+
         def create(i: int) -> str:
             return client(sb.url).save_new_cx2_network(samples[i % len(samples)]).rsplit("/", 1)[1]
 
@@ -55,24 +56,30 @@ with tempfile.TemporaryDirectory() as data:
         def wait_loaded() -> None:
             reader = Ndex2(host=sb.url, username="bench", password="bench-pw", skip_version_check=True)
             for start in range(0, len(ids), 2000):
-                while not all(s["completed"] for s in reader.networks.get_summaries(ids[start:start + 2000])):
+                while not all(s["completed"] for s in reader.networks.get_summaries(ids[start : start + 2000])):
                     time.sleep(0.05)
 
         timed("all loading tasks done (batch summaries)", wait_loaded, count)
         with ThreadPoolExecutor(threads) as pool:
-            timed(f"get_network_summary ({threads} threads)",
-                  lambda: list(pool.map(lambda i: client(sb.url).get_network_summary(i), ids)), count)
+            timed(
+                f"get_network_summary ({threads} threads)",
+                lambda: list(pool.map(lambda i: client(sb.url).get_network_summary(i), ids)),
+                count,
+            )
         pager = Ndex2(host=sb.url, username="bench", password="bench-pw", skip_version_check=True)
-        timed("user summaries, pages of 1000",
-              lambda: [pager.get_user_network_summaries("bench", offset=o, limit=1000)
-                       for o in range(0, count, 1000)], count)
+        timed(
+            "user summaries, pages of 1000",
+            lambda: [pager.get_user_network_summaries("bench", offset=o, limit=1000) for o in range(0, count, 1000)],
+            count,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             set_id = pager.create_networkset("bench", "").rsplit("/", 1)[1]
             timed("add all to a network set (1 call)", lambda: pager.add_networks_to_networkset(set_id, ids), count)
         served = len(sb.requests)
     size = (Path(data) / "ndex-sandbox.sqlite").stat().st_size + sum(
-        p.stat().st_size for p in Path(data).glob("ndex-sandbox.sqlite-*"))
+        p.stat().st_size for p in Path(data).glob("ndex-sandbox.sqlite-*")
+    )
     print(f"requests served: {served}; database {size / 1e6:.1f} MB ({size / count / 1e3:.1f} kB/network)")
     start = time.perf_counter()
     with NdexSandbox(data_dir=data) as again:

@@ -17,4 +17,7 @@ npm ci --no-audit --no-fund --loglevel=error
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
+# Lint, format and type checks first: a regression in any fails CI.
+bash scripts/check
+
 python3 -m pytest "$@"

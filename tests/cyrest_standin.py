@@ -30,9 +30,9 @@ LOG_LINK = "file:/root/CytoscapeConfiguration/3/framework-cytoscape.log"
 @dataclass
 class Call:
     method: str
-    path: str                  # decoded, e.g. /v1/commands/view/fit content
+    path: str  # decoded, e.g. /v1/commands/view/fit content
     query: dict[str, str]
-    body: object               # parsed JSON, raw text when not JSON, None when empty
+    body: object  # parsed JSON, raw text when not JSON, None when empty
 
 
 @dataclass
@@ -63,8 +63,9 @@ class CyRestStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.networks: dict[int, Network] = {}
-        self.styles: dict[str, dict] = {name: {"title": name, "defaults": [], "mappings": []}
-                                        for name in BUILT_IN_STYLES}
+        self.styles: dict[str, dict] = {
+            name: {"title": name, "defaults": [], "mappings": []} for name in BUILT_IN_STYLES
+        }
         self.fail_cx2_titles: set[str] = set()
         self.ndex_networks: dict[str, dict] = {}
         self.apply_view_not_ready = 0
@@ -74,8 +75,9 @@ class CyRestStandIn:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="cyrest-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="cyrest-standin", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -100,8 +102,9 @@ class CyRestStandIn:
 
     # --- behaviour ---
 
-    def _new_network(self, name: str, collection: str | None, attributes: dict, nodes: list[dict],
-                     own_style: bool) -> Network:
+    def _new_network(
+        self, name: str, collection: str | None, attributes: dict, nodes: list[dict], own_style: bool
+    ) -> Network:
         suid = next(self._suids)
         network = Network(suid, next(self._suids), name, collection, attributes, nodes)
         # Cytoscape draws the image annotations kept in the __Annotations network attribute.
@@ -124,18 +127,20 @@ class CyRestStandIn:
 
     def import_cx2(self, query: dict, body: object) -> tuple[int, object]:
         if not (isinstance(body, list) and body and isinstance(body[0], dict) and "CXVersion" in body[0]):
-            return 412, _envelope(412, "Could not parse the given network JSON: expected to CX version object "
-                                       "in the first element", "urn:cytoscape:ci:cyrest-core:v1:networks:errors:3")
-        aspects = {key: value for element in body[1:] if isinstance(element, dict)
-                   for key, value in element.items()}
+            return 412, _envelope(
+                412,
+                "Could not parse the given network JSON: expected to CX version object in the first element",
+                "urn:cytoscape:ci:cyrest-core:v1:networks:errors:3",
+            )
+        aspects = {key: value for element in body[1:] if isinstance(element, dict) for key, value in element.items()}
         attributes = (aspects.get("networkAttributes") or [{}])[0]
         title = query.get("title") or attributes.get("name") or "Network"
         if title in self.fail_cx2_titles:
-            return 500, _envelope(500, f"Could not create network from CX2: {title}",
-                                  "urn:cytoscape:ci:cyrest-core:v1:networks:errors:1")
+            return 500, _envelope(
+                500, f"Could not create network from CX2: {title}", "urn:cytoscape:ci:cyrest-core:v1:networks:errors:1"
+            )
         own_style = any(aspects.get(k) for k in ("visualProperties", "nodeBypasses", "edgeBypasses"))
-        network = self._new_network(title, query.get("collection"), attributes, aspects.get("nodes") or [],
-                                    own_style)
+        network = self._new_network(title, query.get("collection"), attributes, aspects.get("nodes") or [], own_style)
         return 200, {"networkSUID": network.suid}
 
     def import_ndex(self, body: dict) -> tuple[int, object]:
@@ -158,21 +163,33 @@ class CyRestStandIn:
             return ok({})
         network = self._view(body)
         if name in ("view/fit content", "annotation/list", "annotation/add image") and network is None:
-            return 500, _envelope(500, "Error parsing view: no view matching " + str((body or {}).get("view")),
-                                  "urn:cytoscape:ci:command-core:v1:errors:1")
+            return 500, _envelope(
+                500,
+                "Error parsing view: no view matching " + str((body or {}).get("view")),
+                "urn:cytoscape:ci:command-core:v1:errors:1",
+            )
         if name == "view/fit content":
             return ok({})
         if name == "annotation/list":
             return ok(network.annotations)
         if name == "annotation/add image":
-            annotation = {"type": IMAGE_ANNOTATION, "uuid": str(uuidlib.uuid4()), "URL": body.get("url"),
-                          "name": body.get("newName"), "canvas": body.get("canvas", "foreground"),
-                          "x": body.get("x"), "y": body.get("y"), "z": "0", "opacity": "100.0"}
+            annotation = {
+                "type": IMAGE_ANNOTATION,
+                "uuid": str(uuidlib.uuid4()),
+                "URL": body.get("url"),
+                "name": body.get("newName"),
+                "canvas": body.get("canvas", "foreground"),
+                "x": body.get("x"),
+                "y": body.get("y"),
+                "z": "0",
+                "opacity": "100.0",
+            }
             network.annotations.append(annotation)
             return ok(annotation)
-        namespace = name.split("/")[0]
-        return 500, _envelope(500, f"Failed to find command namespace: {namespace}",
-                              "urn:cytoscape:ci:command-core:v1:errors:1")
+        namespace = name.split("/", maxsplit=1)[0]
+        return 500, _envelope(
+            500, f"Failed to find command namespace: {namespace}", "urn:cytoscape:ci:command-core:v1:errors:1"
+        )
 
     def handle(self, method: str, path: str, query: dict, body: object) -> tuple[int, object]:
         """Route one request; return (status, JSON reply or None for an empty body)."""
@@ -184,9 +201,12 @@ class CyRestStandIn:
             return not_found
         parts = parts[1:]
         if method == "GET" and not parts:
-            return 200, {"allAppsStarted": True, "apiVersion": "v1", "numberOfCores": 2,
-                         "memoryStatus": {"usedMemory": 300, "freeMemory": 700, "totalMemory": 1000,
-                                          "maxMemory": 4000}}
+            return 200, {
+                "allAppsStarted": True,
+                "apiVersion": "v1",
+                "numberOfCores": 2,
+                "memoryStatus": {"usedMemory": 300, "freeMemory": 700, "totalMemory": 1000, "maxMemory": 4000},
+            }
         if method == "GET" and parts == ["version"]:
             return 200, {"apiVersion": "v1", "cytoscapeVersion": CYTOSCAPE_VERSION}
         if parts == ["networks"]:
@@ -197,8 +217,9 @@ class CyRestStandIn:
         if len(parts) >= 2 and parts[0] == "networks":
             network = self.networks.get(int(parts[1])) if parts[1].isdigit() else None
             if network is None:
-                return 404, _envelope(404, f"Network does not exist: {parts[1]}",
-                                      "urn:cytoscape:ci:cyrest-core:v1:networks:errors:1")
+                return 404, _envelope(
+                    404, f"Network does not exist: {parts[1]}", "urn:cytoscape:ci:cyrest-core:v1:networks:errors:1"
+                )
             if method == "GET" and parts[2:] == ["views"]:
                 return 200, [network.view_suid]
             if method == "GET" and parts[2:] == ["tables", "defaultnetwork", "rows"]:
@@ -211,17 +232,21 @@ class CyRestStandIn:
             name, suid = parts[2], parts[3]
             network = self.networks.get(int(suid)) if suid.isdigit() else None
             if name not in self.styles or network is None:
-                return 404, _envelope(404, f"Visual Style or Network does not exist: {name} {suid}",
-                                      "urn:cytoscape:ci:cyrest-core:v1:apply:errors:1")
+                return 404, _envelope(
+                    404,
+                    f"Visual Style or Network does not exist: {name} {suid}",
+                    "urn:cytoscape:ci:cyrest-core:v1:apply:errors:1",
+                )
             if self.apply_view_not_ready > 0:
                 self.apply_view_not_ready -= 1
-                return 500, _envelope(500, "No network views selected",
-                                      "urn:cytoscape:ci:cyrest-core:v1:apply:errors:2")
+                return 500, _envelope(
+                    500, "No network views selected", "urn:cytoscape:ci:cyrest-core:v1:apply:errors:2"
+                )
             network.style = name
             return 200, {"message": "Visual Style applied."}
         if method == "POST" and parts == ["styles"] and isinstance(body, dict):
             title = str(body.get("title") or "Style")
-            for n in itertools.count(1):     # Cytoscape renames a duplicate title instead of refusing it
+            for n in itertools.count(1):  # Cytoscape renames a duplicate title instead of refusing it
                 if title not in self.styles:
                     break
                 title = f"{body.get('title')}_{n}"
@@ -229,14 +254,16 @@ class CyRestStandIn:
             return 201, {"title": title}
         if method == "DELETE" and len(parts) == 2 and parts[0] == "styles":
             if parts[1] not in self.styles:
-                return 404, _envelope(404, f"Visual Style does not exist: {parts[1]}",
-                                      "urn:cytoscape:ci:cyrest-core:v1:styles:errors:1")
+                return 404, _envelope(
+                    404, f"Visual Style does not exist: {parts[1]}", "urn:cytoscape:ci:cyrest-core:v1:styles:errors:1"
+                )
             del self.styles[parts[1]]
             return 204, None
         if method == "PUT" and len(parts) == 3 and parts[0] == "styles" and parts[2] == "dependencies":
             if parts[1] not in self.styles:
-                return 404, _envelope(404, f"Visual Style does not exist: {parts[1]}",
-                                      "urn:cytoscape:ci:cyrest-core:v1:styles:errors:1")
+                return 404, _envelope(
+                    404, f"Visual Style does not exist: {parts[1]}", "urn:cytoscape:ci:cyrest-core:v1:styles:errors:1"
+                )
             self.styles[parts[1]]["dependencies"] = body
             return 204, None
         if method == "POST" and parts[:1] == ["commands"] and len(parts) >= 3:
@@ -249,7 +276,7 @@ def _handler_for(standin: CyRestStandIn) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "Grizzly/2.4.4"
 
-        def log_message(self, *args: object) -> None:   # keep test output clean
+        def log_message(self, *args: object) -> None:  # keep test output clean
             pass
 
         def _serve(self, method: str) -> None:
@@ -276,16 +303,16 @@ def _handler_for(standin: CyRestStandIn) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:      # noqa: N802 - http.server naming
+        def do_GET(self) -> None:
             self._serve("GET")
 
-        def do_POST(self) -> None:     # noqa: N802
+        def do_POST(self) -> None:
             self._serve("POST")
 
-        def do_PUT(self) -> None:      # noqa: N802
+        def do_PUT(self) -> None:
             self._serve("PUT")
 
-        def do_DELETE(self) -> None:   # noqa: N802
+        def do_DELETE(self) -> None:
             self._serve("DELETE")
 
     return Handler

@@ -12,8 +12,9 @@ import pytest
 import pfocr_ndex
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(m.name for m in pkgutil.walk_packages(pfocr_ndex.__path__, "pfocr_ndex.")
-                 if m.name != "pfocr_ndex.__main__")
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(pfocr_ndex.__path__, "pfocr_ndex.") if m.name != "pfocr_ndex.__main__"
+)
 
 
 def test_every_export_resolves_to_its_module() -> None:
@@ -26,7 +27,7 @@ def test_every_export_resolves_to_its_module() -> None:
 
 @pytest.mark.parametrize("module_name", ["pfocr_ndex", *MODULES])
 def test_docstring_examples(module_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)   # examples use paths relative to the repository
+    monkeypatch.chdir(ROOT)  # examples use paths relative to the repository
     module = importlib.import_module(module_name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

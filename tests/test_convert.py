@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLE_DB
+
 from pfocr_ndex.convert import convert, convert_one
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import load_style
@@ -25,8 +24,9 @@ GOOD = [START, "PMC10003241__ijms-24-04893-g003", "PMC1971124__pbio.0050248.g004
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pfocr_ndex", "convert", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "convert", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def aspect(cx2: list, name: str) -> list:
@@ -48,7 +48,7 @@ def test_convert_the_sample_database(sample_db, tmp_path):
     records = sorted(p.stem for p in (sample_db / "_figures").glob("*.md"))
     assert (summary.converted, summary.failed, summary.failures) == (len(records), 0, [])
     assert str(summary) == f"converted {len(records)}, failed 0"
-    assert files_in(out) == {f"{figid}.cx2" for figid in records}   # no temporary files left
+    assert files_in(out) == {f"{figid}.cx2" for figid in records}  # no temporary files left
     for figid in (START, LEGACY, "PMC1635360__zmk0100678110001"):
         cx2 = json.loads((out / f"{figid}.cx2").read_bytes())
         assert validate_cx2(cx2) == []
@@ -100,7 +100,7 @@ def bad_database(root: Path) -> tuple[Path, dict[str, str]]:
         "binary.md": "binary file (NUL bytes), not a text file",
         "latin1.md": "not valid UTF-8: byte 0xe9 on line 3",
         "bad_table.md": f"{data / 'bad_table-genes.tsv'}: genes table lacks column(s) organism_id, organism_name, "
-                        "match, ncbigene_symbol, ncbigene_id, source (header: word symbol)",
+        "match, ncbigene_symbol, ncbigene_id, source (header: word symbol)",
         "escape.md": "figid '../../escape' is not a plain file name (it would escape the output folder)",
     }
     return root, reasons
@@ -171,8 +171,9 @@ def test_cli_style_option(sample_db, tmp_path):
     style_file = tmp_path / "style.json"
     style_file.write_text(json.dumps(style), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli(str(sample_db / "_figures" / f"{START}.md"), "-o", str(out), "--style", str(style_file),
-                     cwd=tmp_path)
+    result = run_cli(
+        str(sample_db / "_figures" / f"{START}.md"), "-o", str(out), "--style", str(style_file), cwd=tmp_path
+    )
     assert result.returncode == 0
     cx2 = json.loads((out / f"{START}.cx2").read_bytes())
     assert aspect(cx2, "visualProperties")[0]["default"]["network"]["NETWORK_BACKGROUND_COLOR"] == "#123456"
@@ -204,13 +205,13 @@ def test_api_on_error_callback_and_failures(tmp_path):
 
 def test_write_failure_is_a_per_figure_failure(sample_db, tmp_path):
     out = tmp_path / "out"
-    (out / f"{START}.cx2").mkdir(parents=True)        # a folder where the file should go
+    (out / f"{START}.cx2").mkdir(parents=True)  # a folder where the file should go
     summary = convert([sample_db / "_figures" / f"{START}.md", sample_db / "_figures" / f"{LEGACY}.md"], outdir=out)
     assert (summary.converted, summary.failed) == (1, 1)
     path, reason = summary.failures[0]
     assert path == str(sample_db / "_figures" / f"{START}.md")
     assert reason == f"cannot write {out / START}.cx2: Is a directory"
-    assert files_in(out) == {f"{START}.cx2", f"{LEGACY}.cx2"}        # no temporary file left behind
+    assert files_in(out) == {f"{START}.cx2", f"{LEGACY}.cx2"}  # no temporary file left behind
 
 
 def test_a_network_ndex_would_reject_is_a_failure_and_not_written(sample_db, tmp_path):
@@ -220,6 +221,7 @@ def test_a_network_ndex_would_reject_is_a_failure_and_not_written(sample_db, tmp
     out = tmp_path / "out"
     summary = convert([sample_db / "_figures" / f"{LEGACY}.md"], outdir=out, style=style)
     assert (summary.converted, summary.failed) == (0, 1)
-    assert summary.failures[0][1] == ("the CX2 network NDEx would reject: "
-                                      "Mapping type is missing for visual property NODE_LABEL")
+    assert summary.failures[0][1] == (
+        "the CX2 network NDEx would reject: Mapping type is missing for visual property NODE_LABEL"
+    )
     assert files_in(out) == set()

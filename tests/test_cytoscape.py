@@ -12,8 +12,7 @@ import orjson
 import pytest
 from cyrest_standin import BUILT_IN_STYLES, IMAGE_ANNOTATION, CyRestStandIn
 
-from pfocr_ndex.cytoscape import (CytoscapeError, CytoscapeSession, CytoscapeUnavailable, desktop_style,
-                                  resolve_target)
+from pfocr_ndex.cytoscape import CytoscapeError, CytoscapeSession, CytoscapeUnavailable, desktop_style, resolve_target
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import build_network, load_style
 from pfocr_ndex.records import read_record
@@ -22,7 +21,7 @@ SAMPLE_DB = Path(__file__).parent / "data" / "pfocr"
 FIG_A = "PMC10003241__ijms-24-04893-g003"
 FIG_B = "PMC10028837__nihpp-2023.03.03.530734v1-f0001"
 NDEX_UUID = "5f0b7e1c-d3a2-11ee-8b8a-0ac135e8bacf"
-SUBPROCESS_BOUND = 90     # seconds: a bound on a hung run, not a performance assertion
+SUBPROCESS_BOUND = 90  # seconds: a bound on a hung run, not a performance assertion
 
 
 @pytest.fixture
@@ -54,8 +53,14 @@ def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Comple
     for name in ("NDEX_USERNAME", "NDEX_PASSWORD", "NDEX_SERVER"):
         if env is None or name not in env:
             environment.pop(name, None)
-    return subprocess.run([sys.executable, "-m", "pfocr_ndex", "open", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=SUBPROCESS_BOUND)
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "open", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_BOUND,
+    )
 
 
 def closed_port() -> int:
@@ -69,6 +74,7 @@ def files_containing(root: Path, secret: str) -> list[Path]:
 
 
 # --- opening local networks ---------------------------------------------------------------------
+
 
 def test_two_figures_open_into_one_collection_with_one_style(cytoscape):
     session = CytoscapeSession(cytoscape.base_url, db=SAMPLE_DB, timeout=30)
@@ -119,30 +125,50 @@ def test_style_is_sent_with_desktop_names_and_width_unlocked(cytoscape):
     assert defaults["NETWORK_BACKGROUND_PAINT"] == template["default"]["network"]["NETWORK_BACKGROUND_COLOR"]
     assert not {"NODE_BACKGROUND_COLOR", "NODE_BORDER_COLOR", "NODE_BACKGROUND_OPACITY"} & set(defaults)
     label = next(m for m in sent["mappings"] if m["visualProperty"] == "NODE_LABEL")
-    assert label == {"mappingType": "passthrough", "mappingColumn": "name", "mappingColumnType": "String",
-                     "visualProperty": "NODE_LABEL"}
+    assert label == {
+        "mappingType": "passthrough",
+        "mappingColumn": "name",
+        "mappingColumnType": "String",
+        "visualProperty": "NODE_LABEL",
+    }
     fill = next(m for m in sent["mappings"] if m["visualProperty"] == "NODE_FILL_COLOR")
     entries = template["nodeMapping"]["NODE_BACKGROUND_COLOR"]["definition"]["map"]
     assert fill["mappingType"] == "discrete" and fill["mappingColumn"] == "type"
     assert fill["map"] == [{"key": e["v"], "value": e["vp"]} for e in entries]
-    assert cytoscape.styles["PFOCR"]["dependencies"] == [{"visualPropertyDependency": "nodeSizeLocked",
-                                                          "enabled": False}]
+    assert cytoscape.styles["PFOCR"]["dependencies"] == [
+        {"visualPropertyDependency": "nodeSizeLocked", "enabled": False}
+    ]
 
 
 def test_desktop_style_translates_values():
     style = {
         "default": {
             "network": {"NETWORK_BACKGROUND_COLOR": "#FAFAFA"},
-            "node": {"NODE_BORDER_STYLE": "dashed", "NODE_LABEL_OPACITY": 0.5, "NODE_LABEL_FONT_SIZE": 14,
-                     "NODE_LABEL_FONT_FACE": {"FONT_FAMILY": "serif", "FONT_STYLE": "italic", "FONT_WEIGHT": "bold"},
-                     "NODE_LABEL_POSITION": {"HORIZONTAL_ALIGN": "left", "VERTICAL_ALIGN": "top",
-                                             "HORIZONTAL_ANCHOR": "right", "VERTICAL_ANCHOR": "bottom",
-                                             "JUSTIFICATION": "left", "MARGIN_X": 2, "MARGIN_Y": -1.5},
-                     "NODE_VISIBILITY": "none", "NODE_CUSTOM_UNKNOWN": 1},
+            "node": {
+                "NODE_BORDER_STYLE": "dashed",
+                "NODE_LABEL_OPACITY": 0.5,
+                "NODE_LABEL_FONT_SIZE": 14,
+                "NODE_LABEL_FONT_FACE": {"FONT_FAMILY": "serif", "FONT_STYLE": "italic", "FONT_WEIGHT": "bold"},
+                "NODE_LABEL_POSITION": {
+                    "HORIZONTAL_ALIGN": "left",
+                    "VERTICAL_ALIGN": "top",
+                    "HORIZONTAL_ANCHOR": "right",
+                    "VERTICAL_ANCHOR": "bottom",
+                    "JUSTIFICATION": "left",
+                    "MARGIN_X": 2,
+                    "MARGIN_Y": -1.5,
+                },
+                "NODE_VISIBILITY": "none",
+                "NODE_CUSTOM_UNKNOWN": 1,
+            },
             "edge": {"EDGE_TARGET_ARROW_SHAPE": "triangle"},
         },
-        "nodeMapping": {"NODE_HEIGHT": {"type": "DISCRETE", "definition": {
-            "attribute": "score", "type": "double", "map": [{"v": 1.5, "vp": 40}]}}},
+        "nodeMapping": {
+            "NODE_HEIGHT": {
+                "type": "DISCRETE",
+                "definition": {"attribute": "score", "type": "double", "map": [{"v": 1.5, "vp": 40}]},
+            }
+        },
     }
     defaults, mappings = desktop_style(style)
     assert defaults == [
@@ -155,8 +181,15 @@ def test_desktop_style_translates_values():
         {"visualProperty": "NODE_VISIBLE", "value": False},
         {"visualProperty": "EDGE_TARGET_ARROW_SHAPE", "value": "DELTA"},
     ]
-    assert mappings == [{"mappingType": "discrete", "mappingColumn": "score", "mappingColumnType": "Double",
-                         "visualProperty": "NODE_HEIGHT", "map": [{"key": 1.5, "value": 40}]}]
+    assert mappings == [
+        {
+            "mappingType": "discrete",
+            "mappingColumn": "score",
+            "mappingColumnType": "Double",
+            "visualProperty": "NODE_HEIGHT",
+            "map": [{"key": 1.5, "value": 40}],
+        }
+    ]
 
 
 def test_a_second_run_reuses_the_style(cytoscape):
@@ -164,7 +197,7 @@ def test_a_second_run_reuses_the_style(cytoscape):
     second = CytoscapeSession(cytoscape.base_url, db=SAMPLE_DB).open_figure(FIG_B)
 
     assert len(cytoscape.calls_to("POST", "/v1/styles")) == 1
-    assert len(cytoscape.calls_to("GET", "/v1/apply/styles")) >= 2          # looked before deciding
+    assert len(cytoscape.calls_to("GET", "/v1/apply/styles")) >= 2  # looked before deciding
     assert cytoscape.networks[first].style == cytoscape.networks[second].style == "PFOCR"
     assert not any(name.startswith("PFOCR_") for name in cytoscape.styles)
 
@@ -225,29 +258,42 @@ def test_targets_are_classified(tmp_path):
 
 # --- NDEx import --------------------------------------------------------------------------------
 
+
 def test_ndex_import_sends_server_and_uuid_and_leaves_no_password_behind(cytoscape, tmp_path):
     image = "www.ncbi.nlm.nih.gov/pmc/articles/PMC10003241/bin/ijms-24-04893-g003.jpg"
-    cytoscape.ndex_networks[NDEX_UUID] = {"name": "A published figure", "__NetworkImage": "http://" + image,
-                                          "nodes": [{"id": 0, "v": {"name": "TP53", "type": "gene"}}]}
+    cytoscape.ndex_networks[NDEX_UUID] = {
+        "name": "A published figure",
+        "__NetworkImage": "http://" + image,
+        "nodes": [{"id": 0, "v": {"name": "TP53", "type": "gene"}}],
+    }
     secret = "pw-8f3c1e-do-not-leak"
     run = tmp_path / "run"
     run.mkdir()
 
-    result = run_cli(NDEX_UUID, "--cytoscape-url", cytoscape.base_url + "/", "--server", "https://ndex.example.org",
-                     cwd=run, env={"NDEX_USERNAME": "alice", "NDEX_PASSWORD": secret})
+    result = run_cli(
+        NDEX_UUID,
+        "--cytoscape-url",
+        cytoscape.base_url + "/",
+        "--server",
+        "https://ndex.example.org",
+        cwd=run,
+        env={"NDEX_USERNAME": "alice", "NDEX_PASSWORD": secret},
+    )
 
     assert result.returncode == 0, result.stderr
     imports = cytoscape.calls_to("POST", "/cyndex2/v1/networks")
-    assert [c.body for c in imports] == [{"serverUrl": "https://ndex.example.org/v2", "uuid": NDEX_UUID,
-                                          "username": "alice", "password": secret}]
+    assert [c.body for c in imports] == [
+        {"serverUrl": "https://ndex.example.org/v2", "uuid": NDEX_UUID, "username": "alice", "password": secret}
+    ]
     network = cytoscape.network_named("A published figure")
     assert network.style == "PFOCR"
     assert sorted(cytoscape.styles) == sorted(BUILT_IN_STYLES + ["PFOCR"])
     added = cytoscape.calls_to("POST", "/v1/commands/annotation/add image")
     assert [(c.body["url"], c.body["canvas"]) for c in added] == [("https://" + image, "background")]
-    assert {"view": f"SUID:{network.view_suid}"} in [c.body for c in
-                                                      cytoscape.calls_to("POST", "/v1/commands/view/fit content")]
-    assert cytoscape.calls[0].path == "/v1"          # pinged before the CyNDEx call (sandbox trap)
+    assert {"view": f"SUID:{network.view_suid}"} in [
+        c.body for c in cytoscape.calls_to("POST", "/v1/commands/view/fit content")
+    ]
+    assert cytoscape.calls[0].path == "/v1"  # pinged before the CyNDEx call (sandbox trap)
     assert not any("filetransfer" in c.path or "//" in c.path for c in cytoscape.calls)
     assert secret not in result.stdout + result.stderr
     assert not (run / "logs").exists()
@@ -263,6 +309,7 @@ def test_unknown_ndex_network_is_one_line(cytoscape, tmp_path):
 
 
 # --- Cytoscape absent, failing, hung --------------------------------------------------------------
+
 
 def test_cytoscape_not_running_is_one_line(tmp_path):
     url = f"http://127.0.0.1:{closed_port()}/v1"
@@ -289,8 +336,9 @@ def test_failing_targets_are_one_line_each_and_the_others_go_on(cytoscape, sampl
     broken = sample_db / "_figures" / "PMC0__broken.md"
     broken.write_text("---\nfigid: [unclosed\n---\n")
 
-    result = run_cli(FIG_A, "PMC0__broken", FIG_B, "--db", str(sample_db), "--cytoscape-url", cytoscape.base_url,
-                     cwd=tmp_path)
+    result = run_cli(
+        FIG_A, "PMC0__broken", FIG_B, "--db", str(sample_db), "--cytoscape-url", cytoscape.base_url, cwd=tmp_path
+    )
 
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -310,7 +358,7 @@ def test_hung_cytoscape_times_out_and_stops_the_run(cytoscape):
         session.open_networks([FIG_A, FIG_B], on_error=lambda target, err: None)
 
     assert f"Cytoscape at {cytoscape.base_url} did not answer" in str(caught.value)
-    assert len(cytoscape.calls_to("POST", "/v1/networks")) == 1      # the second target was not sent
+    assert len(cytoscape.calls_to("POST", "/v1/networks")) == 1  # the second target was not sent
     with pytest.raises(CytoscapeUnavailable):
         session.open_figure(FIG_B)
     assert len(cytoscape.calls_to("POST", "/v1/networks")) == 1
@@ -338,8 +386,11 @@ def test_cytoscape_closed_during_the_run(tmp_path):
 def test_ndex_network_with_its_own_annotation_gets_no_second_image(cytoscape):
     image = "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC10003241/bin/ijms-24-04893-g003.jpg"
     annotation = f"type={IMAGE_ANNOTATION}|uuid=1|name=figure|canvas=background|x=0.0|y=0.0|URL={image}"
-    cytoscape.ndex_networks[NDEX_UUID] = {"name": "Published with annotation", "__NetworkImage": image,
-                                          "__Annotations": [annotation]}
+    cytoscape.ndex_networks[NDEX_UUID] = {
+        "name": "Published with annotation",
+        "__NetworkImage": image,
+        "__Annotations": [annotation],
+    }
 
     suid = CytoscapeSession(cytoscape.base_url).open_figure(NDEX_UUID)
 
@@ -351,11 +402,13 @@ def test_ndex_network_with_its_own_annotation_gets_no_second_image(cytoscape):
 def test_hung_cytoscape_cli_gives_one_line_after_its_timeout(cytoscape, tmp_path):
     cytoscape.hang_paths = ("/v1/networks",)
 
-    result = run_cli(FIG_A, FIG_B, "--db", str(SAMPLE_DB), "--cytoscape-url", cytoscape.base_url,
-                     "--timeout", "1", cwd=tmp_path)
+    result = run_cli(
+        FIG_A, FIG_B, "--db", str(SAMPLE_DB), "--cytoscape-url", cytoscape.base_url, "--timeout", "1", cwd=tmp_path
+    )
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"pfocr-ndex: Cytoscape at {cytoscape.base_url} did not answer within 1 s "
-        "(in cyrest_post; is a dialog open in Cytoscape?)"]
+        "(in cyrest_post; is a dialog open in Cytoscape?)"
+    ]
     assert len(cytoscape.calls_to("POST", "/v1/networks")) == 1

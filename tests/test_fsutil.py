@@ -52,7 +52,7 @@ def test_replaced_file_keeps_its_mode(tmp_path):
 
 def test_a_failed_replace_keeps_the_old_target_and_removes_the_temporary_file(tmp_path):
     target = tmp_path / "a"
-    target.mkdir()     # a folder in the way: the rename fails
+    target.mkdir()  # a folder in the way: the rename fails
     (target / "inside").write_bytes(b"old")
     with pytest.raises(IsADirectoryError):
         atomic_write_bytes(target, b"new")
@@ -62,12 +62,12 @@ def test_a_failed_replace_keeps_the_old_target_and_removes_the_temporary_file(tm
 
 def test_a_failed_write_removes_the_temporary_file(tmp_path):
     with pytest.raises(TypeError):
-        atomic_write_bytes(tmp_path / "a", "not bytes")   # type: ignore[arg-type]
+        atomic_write_bytes(tmp_path / "a", "not bytes")  # type: ignore[arg-type]
     assert os.listdir(tmp_path) == []
 
 
 def test_a_leftover_temporary_name_is_skipped_not_overwritten(tmp_path):
-    import pfocr_ndex.fsutil as fsutil
+    from pfocr_ndex import fsutil
 
     upcoming = next(fsutil._temp_numbers) + 1
     leftover = tmp_path / f".a.{os.getpid()}.{upcoming}.tmp"

@@ -11,9 +11,9 @@ from pathlib import Path
 import networkx as nx
 import orjson
 import pytest
+from conftest import SAMPLE_DB
 from ndex2.cx2 import RawCX2NetworkFactory
 
-from conftest import SAMPLE_DB
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import build_network, load_network_attributes, load_style
 from pfocr_ndex.records import Entity, FigureRecord, iter_record_paths, read_record
@@ -22,14 +22,23 @@ from pfocr_ndex.validate import validate_cx2
 FIGURES = SAMPLE_DB / "_figures"
 
 
-def make_record(fields: dict | None = None, entities: tuple[Entity, ...] | None = None,
-                figid: str = "PMC1234567__fig1") -> FigureRecord:
+def make_record(
+    fields: dict | None = None, entities: tuple[Entity, ...] | None = None, figid: str = "PMC1234567__fig1"
+) -> FigureRecord:
     """A hand-built record with the fields a current-format record has."""
     base = {
-        "figid": figid, "figtitle": "Title of the figure", "organisms": ["Mus musculus"],
-        "organisms_ner": ["Homo sapiens"], "pmcid": "PMC1234567", "filename": "fig1.jpg",
-        "figlink": "/pmc/articles/PMC1234567/figure/F1/", "number": "F1", "caption": "A caption.",
-        "papertitle": "A paper", "reftext": "Ann Author, et al. J Test. 2020;1:2.", "year": "2020",
+        "figid": figid,
+        "figtitle": "Title of the figure",
+        "organisms": ["Mus musculus"],
+        "organisms_ner": ["Homo sapiens"],
+        "pmcid": "PMC1234567",
+        "filename": "fig1.jpg",
+        "figlink": "/pmc/articles/PMC1234567/figure/F1/",
+        "number": "F1",
+        "caption": "A caption.",
+        "papertitle": "A paper",
+        "reftext": "Ann Author, et al. J Test. 2020;1:2.",
+        "year": "2020",
         "figtype": "Figure",
     }
     if entities is None:
@@ -70,18 +79,27 @@ def walk(value):
 def annotation_pairs(annotation: str) -> dict:
     """Parse a Cytoscape annotation string the way Cytoscape does (split on '|', then '=')."""
     pairs = [pair.split("=") for pair in annotation.split("|")]
-    assert all(len(pair) == 2 for pair in pairs), annotation   # a pair that does not split in 2 is dropped
+    assert all(len(pair) == 2 for pair in pairs), annotation  # a pair that does not split in 2 is dropped
     return dict(pairs)
 
 
 # --- hand-built records -------------------------------------------------------------------
 
+
 def test_hand_built_network_is_valid_and_ordered():
     network = build_network(make_record())
     assert validate_cx2(network.cx2) == []
     names = [next(iter(f)) for f in network.cx2]
-    assert names == ["CXVersion", "metaData", "attributeDeclarations", "networkAttributes", "nodes",
-                     "visualProperties", "visualEditorProperties", "status"]
+    assert names == [
+        "CXVersion",
+        "metaData",
+        "attributeDeclarations",
+        "networkAttributes",
+        "nodes",
+        "visualProperties",
+        "visualEditorProperties",
+        "status",
+    ]
     assert network.node_count == 6 and network.edge_count == 0
     counts = {m["name"]: m["elementCount"] for m in aspects(network.cx2)["metaData"]}
     assert counts["nodes"] == 6
@@ -96,17 +114,21 @@ def test_network_attributes_of_a_hand_built_record():
     assert attrs["figureLink"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/figure/F1/"
     assert attrs["paperLink"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567"
     assert attrs["__NetworkImage"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/bin/fig1.jpg"
-    assert attrs["organism"] == "Mus musculus"       # the paper's organisms before the NER ones
+    assert attrs["organism"] == "Mus musculus"  # the paper's organisms before the NER ones
     assert attrs["networkType"] == "pathway"
     assert attrs["rights"] == "Waiver-No rights reserved (CC0)"
     assert attrs["labels"][:2] == ["PMC1234567__fig1", "PMC1234567"] and "PFOCR" in attrs["labels"]
     assert attrs["nodeSource"] == "tables"
     assert attrs["publicationYear"] == 2020
-    assert attrs["reference"] == ('Ann Author, et al. J Test. 2020;1:2. <b>A paper</b> '
-                                  '<a href="https://doi.org/10.1000/xyz(1)" target="_blank">https://doi.org/10.1000/xyz(1)</a>')
+    assert attrs["reference"] == (
+        "Ann Author, et al. J Test. 2020;1:2. <b>A paper</b> "
+        '<a href="https://doi.org/10.1000/xyz(1)" target="_blank">https://doi.org/10.1000/xyz(1)</a>'
+    )
     assert attrs["disease"] == '<a href="https://bioregistry.io/doid:162" target="_blank">Cancer</a>'
-    assert attrs["prov:wasDerivedFrom"] == ('<a href="https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html" '
-                                            'target="_blank">https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html</a>')
+    assert attrs["prov:wasDerivedFrom"] == (
+        '<a href="https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html" '
+        'target="_blank">https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html</a>'
+    )
     context = json.loads(attrs["@context"])
     assert {"ncbigene", "chebi", "mesh", "doid"} <= set(context)
     assert len(attrs["version"]) <= 100
@@ -116,20 +138,23 @@ def test_reference_without_doi_links_the_pmc_paper_and_organism_falls_back_to_ne
     record = make_record()
     del record.fields["organisms"]
     attrs = attributes(build_network(record))
-    assert attrs["reference"].endswith('<a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567" target="_blank">'
-                                       'https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567</a>')
+    assert attrs["reference"].endswith(
+        '<a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567" target="_blank">'
+        "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567</a>"
+    )
     assert attrs["organism"] == "Homo sapiens"
     assert "doi" not in attrs
 
 
 def test_record_text_is_html_escaped():
     caption = 'p<0.05 & fold >2; "quoted" <script>alert(1)</script>'
-    record = make_record({"caption": caption, "papertitle": "A & B <i>", "reftext": "X & Y <b>"},
-                         entities=(Entity("Bad <disease>", "disease", "mesh:D0&1"),))
+    record = make_record(
+        {"caption": caption, "papertitle": "A & B <i>", "reftext": "X & Y <b>"},
+        entities=(Entity("Bad <disease>", "disease", "mesh:D0&1"),),
+    )
     attrs = attributes(build_network(record))
     image = "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/bin/fig1.jpg"
-    assert attrs["description"] == (f"<p>{html.escape(caption)}</p>\n"
-                                    f'<p><img src="{image}" style="width: 100%;"></p>')
+    assert attrs["description"] == (f'<p>{html.escape(caption)}</p>\n<p><img src="{image}" style="width: 100%;"></p>')
     assert "<script>" not in attrs["description"] and "&lt;script&gt;" in attrs["description"]
     assert "&quot;quoted&quot;" in attrs["description"]
     assert attrs["reference"].startswith("X &amp; Y &lt;b&gt; <b>A &amp; B &lt;i&gt;</b> ")
@@ -150,7 +175,7 @@ def test_publication_year_integer_or_omitted():
     declared = aspects(network.cx2)["attributeDeclarations"][0]["networkAttributes"]
     assert declared["publicationYear"] == {"d": "integer"}
     record = make_record()
-    del record.fields["year"]                      # records drop year: '' when reading
+    del record.fields["year"]  # records drop year: '' when reading
     network = build_network(record)
     assert "publicationYear" not in attributes(network)
     assert "publicationYear" not in aspects(network.cx2)["attributeDeclarations"][0]["networkAttributes"]
@@ -170,9 +195,15 @@ def test_no_empty_lists_no_nan_and_every_attribute_declared():
 
 def test_node_attributes():
     nodes = nodes_by_name(build_network(make_record()))
-    assert nodes["TP53"]["v"] == {"name": "TP53", "represents": "ncbigene:7157", "type": "gene",
-                                  "organism": "Homo sapiens", "taxon": "9606", "words": ["p53"],
-                                  "sources": ["ncbigene_synonym"]}
+    assert nodes["TP53"]["v"] == {
+        "name": "TP53",
+        "represents": "ncbigene:7157",
+        "type": "gene",
+        "organism": "Homo sapiens",
+        "taxon": "9606",
+        "words": ["p53"],
+        "sources": ["ncbigene_synonym"],
+    }
     assert nodes["glucose"]["v"]["xrefs"] == ["mesh:D005947"]
     assert "represents" not in nodes["Wnt"]["v"]
 
@@ -180,19 +211,21 @@ def test_node_attributes():
 def test_layout_groups_types_without_overlap():
     genes = tuple(Entity(f"GENE{i}", "gene", f"ncbigene:{i}") for i in range(40))
     chemicals = (Entity("a very long chemical name indeed", "chemical"), Entity("urea", "chemical"))
-    network = build_network(make_record(entities=chemicals + genes))   # record order: chemicals first
+    network = build_network(make_record(entities=chemicals + genes))  # record order: chemicals first
     style = aspects(network.cx2)["visualProperties"][0]
     width = style["default"]["node"]["NODE_WIDTH"]
     height = style["default"]["node"]["NODE_HEIGHT"]
     nodes = aspects(network.cx2)["nodes"]
-    assert [n["v"]["type"] for n in nodes] == ["gene"] * 40 + ["chemical"] * 2   # grouped, genes first
+    assert [n["v"]["type"] for n in nodes] == ["gene"] * 40 + ["chemical"] * 2  # grouped, genes first
     assert [n["id"] for n in nodes] == list(range(42))
     for a, b in combinations(nodes, 2):
         assert abs(a["x"] - b["x"]) >= width or abs(a["y"] - b["y"]) >= height, (a, b)
-    assert max(n["y"] for n in nodes if n["v"]["type"] == "gene") < min(n["y"] for n in nodes if n["v"]["type"] == "chemical")
+    assert max(n["y"] for n in nodes if n["v"]["type"] == "gene") < min(
+        n["y"] for n in nodes if n["v"]["type"] == "chemical"
+    )
     xs = [n["x"] for n in nodes]
     ys = [n["y"] for n in nodes]
-    assert (max(xs) - min(xs)) > (max(ys) - min(ys))           # a landscape grid, like most figures
+    assert (max(xs) - min(xs)) > (max(ys) - min(ys))  # a landscape grid, like most figures
 
 
 def test_background_image_annotation():
@@ -202,7 +235,9 @@ def test_background_image_annotation():
     assert pairs["type"] == "org.cytoscape.view.presentation.annotations.ImageAnnotation"
     assert pairs["canvas"] == "background"
     assert pairs["URL"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/bin/fig1.jpg"
-    assert pairs["uuid"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html"))
+    assert pairs["uuid"] == str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "https://pfocr.wikipathways.org/figures/PMC1234567__fig1.html")
+    )
     nodes = aspects(network.cx2)["nodes"]
     left, top, width = float(pairs["x"]), float(pairs["y"]), float(pairs["width"])
     node_width = aspects(network.cx2)["visualProperties"][0]["default"]["node"]["NODE_WIDTH"]
@@ -215,7 +250,9 @@ def test_background_image_annotation():
 def test_urls_never_carry_annotation_separators():
     record = make_record({"filename": "a=b|c.jpg"}, figid="PMC1234567__a=b|c")
     (annotation,) = attributes(build_network(record))["__Annotations"]
-    assert annotation_pairs(annotation)["URL"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/bin/a%3Db%7Cc.jpg"
+    assert (
+        annotation_pairs(annotation)["URL"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567/bin/a%3Db%7Cc.jpg"
+    )
 
 
 def test_without_pmcid_there_is_no_image():
@@ -236,12 +273,13 @@ def test_figure_without_entities_is_still_valid():
 
 def test_to_json_is_deterministic_and_independent_of_field_order():
     record = make_record()
-    shuffled = FigureRecord(record.figid, record.path, dict(reversed(list(record.fields.items()))),
-                            record.entities, record.entity_source)
+    shuffled = FigureRecord(
+        record.figid, record.path, dict(reversed(list(record.fields.items()))), record.entities, record.entity_source
+    )
     first = build_network(record).to_json()
     assert first == build_network(record).to_json() == build_network(shuffled).to_json()
     assert orjson.loads(first) == build_network(record).cx2
-    assert b"\n" not in first and b", " not in first[:200]      # compact
+    assert b"\n" not in first and b", " not in first[:200]  # compact
 
 
 def test_to_networkx():
@@ -271,6 +309,7 @@ def test_ndex2_loads_the_network():
 
 # --- templates ----------------------------------------------------------------------------
 
+
 def test_default_style_template():
     style = load_style()
     mappings = style["nodeMapping"]
@@ -281,7 +320,7 @@ def test_default_style_template():
     colours = {e["v"]: e["vp"] for e in mappings["NODE_BACKGROUND_COLOR"]["definition"]["map"]}
     borders = {e["v"]: e["vp"] for e in mappings["NODE_BORDER_COLOR"]["definition"]["map"]}
     looks = {t: (colours[t], borders[t]) for t in ("gene", "miRNA", "chemical", "disease")}
-    assert len(set(looks.values())) == 4                       # the entity types look different
+    assert len(set(looks.values())) == 4  # the entity types look different
     assert mappings["NODE_BACKGROUND_COLOR"]["type"] == "DISCRETE"
     assert mappings["NODE_BACKGROUND_COLOR"]["definition"]["attribute"] == "type"
 
@@ -299,13 +338,18 @@ def test_custom_style_is_used(tmp_path):
     assert load_style(document)["default"]["node"]["NODE_BACKGROUND_COLOR"] == "#123456"
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"{not json", "not valid JSON"),
-    (b'{"nodes": []}', "not a CX2 visualProperties style"),
-    (b'{"default": {}, "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name"}}}}',
-     "Mapping error: NODE_LABEL lacks data type on attribute 'name'."),
-    (b'[{"CXVersion": "2.0"}]', "no visualProperties aspect"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"nodes": []}', "not a CX2 visualProperties style"),
+        (
+            b'{"default": {}, "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name"}}}}',
+            "Mapping error: NODE_LABEL lacks data type on attribute 'name'.",
+        ),
+        (b'[{"CXVersion": "2.0"}]', "no visualProperties aspect"),
+    ],
+)
 def test_bad_style_file_is_one_clear_error(tmp_path, content, message):
     path = tmp_path / "style.json"
     path.write_bytes(content)
@@ -325,21 +369,32 @@ def test_network_attribute_template(tmp_path):
     assert defaults["rights"] == "Waiver-No rights reserved (CC0)"
     assert isinstance(defaults["@context"], str) and json.loads(defaults["@context"])
     path = tmp_path / "attrs.json"
-    path.write_text(json.dumps({**json.loads((Path(__file__).parent.parent / "templates" / "pfocr-network.json")
-                                             .read_text()), "version": "2026-01", "labels": ["PFOCR", "test"],
-                                "name": "not the figure's", "author": "A curator"}))
+    path.write_text(
+        json.dumps(
+            {
+                **json.loads((Path(__file__).parent.parent / "templates" / "pfocr-network.json").read_text()),
+                "version": "2026-01",
+                "labels": ["PFOCR", "test"],
+                "name": "not the figure's",
+                "author": "A curator",
+            }
+        )
+    )
     attrs = attributes(build_network(make_record(), network_attributes=load_network_attributes(path)))
     assert attrs["version"] == "2026-01"
     assert attrs["author"] == "A curator"
-    assert attrs["name"] == "Title of the figure"            # the figure's own values win
+    assert attrs["name"] == "Title of the figure"  # the figure's own values win
     assert attrs["labels"] == ["PMC1234567__fig1", "PMC1234567", "PFOCR", "test"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ({"version": "v" * 101}, "at most 100"),
-    ({"labels": []}, "non-empty list"),
-    ({"nested": {"a": 1}}, "attribute 'nested'"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"version": "v" * 101}, "at most 100"),
+        ({"labels": []}, "non-empty list"),
+        ({"nested": {"a": 1}}, "attribute 'nested'"),
+    ],
+)
 def test_bad_network_attribute_template(tmp_path, content, message):
     path = tmp_path / "attrs.json"
     path.write_text(json.dumps(content))
@@ -378,8 +433,10 @@ def test_real_figure_attributes():
     # Expected values read by eye from tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md
     network = real("PMC12170841__IJN-20-7415-g0001")
     attrs = attributes(network)
-    assert attrs["name"] == ("Action of sEVs in promoting SC regeneration after SCI: (1) The sEVs alleviate "
-                             "symptoms by modulating the neuroinflammatory response to SCI")
+    assert attrs["name"] == (
+        "Action of sEVs in promoting SC regeneration after SCI: (1) The sEVs alleviate "
+        "symptoms by modulating the neuroinflammatory response to SCI"
+    )
     assert attrs["pmcId"] == "PMC12170841"
     assert attrs["paperLink"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC12170841"
     assert attrs["figureLink"] == "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC12170841/figure/F1/"
@@ -390,14 +447,21 @@ def test_real_figure_attributes():
     assert attrs["publicationYear"] == 2025
     assert attrs["doi"] == "10.2147/IJN.S522028"
     assert attrs["journal"] == "International Journal of Nanomedicine"
-    assert attrs["organism"] == "Homo sapiens"          # organisms: NA, organisms_ner: Homo sapiens
+    assert attrs["organism"] == "Homo sapiens"  # organisms: NA, organisms_ner: Homo sapiens
     assert attrs["reference"] == (
         "Anam Anjum, et al. Int J Nanomedicine. 2025;20(NA). <b>Advanced Therapeutic Approaches Based on Small "
         "Extracellular Vehicles (sEVs) For the Regeneration of Spinal Cord Injuries</b> "
-        '<a href="https://doi.org/10.2147/IJN.S522028" target="_blank">https://doi.org/10.2147/IJN.S522028</a>')
+        '<a href="https://doi.org/10.2147/IJN.S522028" target="_blank">https://doi.org/10.2147/IJN.S522028</a>'
+    )
     assert attrs["description"].startswith("<p>Mechanism of action of sEVs in promoting SC regeneration after SCI: (1)")
-    assert attrs["keywords"] == ["neuroinflammation", "mesenchymal stem cells", "MSC", "angiogenesis",
-                                 "glial scar formation", "nerve regeneration"]
+    assert attrs["keywords"] == [
+        "neuroinflammation",
+        "mesenchymal stem cells",
+        "MSC",
+        "angiogenesis",
+        "glial scar formation",
+        "nerve regeneration",
+    ]
     nodes = nodes_by_name(network)
     # genes table row: 9606 Homo sapiens Primates IL4, IL4 IL4 3565 ncbigene_symbol
     assert nodes["IL4"]["v"]["represents"] == "ncbigene:3565"
@@ -413,13 +477,15 @@ def test_real_figure_without_doi_with_wpid():
     assert attrs["wpid"] == "WP5283"
     assert attrs["wikipathwaysLink"] == "https://www.wikipathways.org/instance/WP5283"
     assert "doi" not in attrs
-    assert attrs["reference"].endswith('<a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC6365454" '
-                                       'target="_blank">https://www.ncbi.nlm.nih.gov/pmc/articles/PMC6365454</a>')
-    assert attrs["organism"] == "Drosophila melanogaster, Homo sapiens"   # organisms: NA; two NER organisms
+    assert attrs["reference"].endswith(
+        '<a href="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC6365454" '
+        'target="_blank">https://www.ncbi.nlm.nih.gov/pmc/articles/PMC6365454</a>'
+    )
+    assert attrs["organism"] == "Drosophila melanogaster, Homo sapiens"  # organisms: NA; two NER organisms
 
 
 def test_real_figure_with_empty_year():
-    attrs = attributes(real("PMC1995599__nihms25729f2"))   # year: ''
+    attrs = attributes(real("PMC1995599__nihms25729f2"))  # year: ''
     assert "publicationYear" not in attrs
     assert attrs["name"] == "MOLECULAR AND CELLULAR MECHANISMS OF THE ANABOLIC EFFECT OF INTERMITTENT PTH"
 

@@ -30,17 +30,29 @@ SAMPLE_DB = REPO / "tests" / "data" / "pfocr"  # as conftest.SAMPLE_DB (importab
 STYLE_TEMPLATE = REPO / "templates" / "pfocr-style.cx2.json"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Genes + chemicals + a disease; genes + miRNAs + chemicals; genes + chemicals + keywords with an NDEx UUID;
 # genes only with a UUID; chemicals only.
-FIGIDS = ["PMC10003241__ijms-24-04893-g003", "PMC12170841__IJN-20-7415-g0001", "PMC2395337__90-6601487f1",
-          "PMC1635360__zmk0100678110001", "PMC2568069__zek0100832010001"]
-MARKUP = "<script>window.__pwned = 1</script> & \"double\" 'single' <img src=x onerror=\"window.__pwned = 2\">"
+FIGIDS = [
+    "PMC10003241__ijms-24-04893-g003",
+    "PMC12170841__IJN-20-7415-g0001",
+    "PMC2395337__90-6601487f1",
+    "PMC1635360__zmk0100678110001",
+    "PMC2568069__zek0100832010001",
+]
+MARKUP = '<script>window.__pwned = 1</script> & "double" \'single\' <img src=x onerror="window.__pwned = 2">'
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 def aspect(cx2: list[dict], name: str) -> list:
     return next(a[name] for a in cx2 if name in a)
@@ -52,7 +64,7 @@ def network_of(record_path: Path) -> list[dict]:
 
 def rgb(hex_color: str) -> tuple[int, int, int]:
     value = hex_color.lstrip("#")
-    return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))
 
 
 def css_rgb(css_color: str) -> tuple[int, ...]:
@@ -61,11 +73,17 @@ def css_rgb(css_color: str) -> tuple[int, ...]:
 
 def png(width: int = 4, height: int = 3) -> bytes:
     """A tiny valid PNG, served in place of the figure images."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"".join(b"\x00" + b"\xc8\x1e\x1e" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def discrete(style: dict, visual_property: str) -> dict:
@@ -74,41 +92,97 @@ def discrete(style: dict, visual_property: str) -> dict:
 
 HAND_MADE = [
     {"CXVersion": "2.0", "hasFragments": False},
-    {"attributeDeclarations": [{
-        "networkAttributes": {"name": {"d": "string"}},
-        "nodes": {"name": {"d": "string", "a": "n"}, "type": {"d": "string", "v": "gene"},
-                  "score": {"d": "double"}, "parent": {"d": "string"}, "GO term": {"d": "string"}},
-        "edges": {"interaction": {"d": "string", "a": "i"}, "weight": {"d": "double", "v": 0.5}}}]},
+    {
+        "attributeDeclarations": [
+            {
+                "networkAttributes": {"name": {"d": "string"}},
+                "nodes": {
+                    "name": {"d": "string", "a": "n"},
+                    "type": {"d": "string", "v": "gene"},
+                    "score": {"d": "double"},
+                    "parent": {"d": "string"},
+                    "GO term": {"d": "string"},
+                },
+                "edges": {"interaction": {"d": "string", "a": "i"}, "weight": {"d": "double", "v": 0.5}},
+            }
+        ]
+    },
     {"networkAttributes": [{"name": "hand-made"}]},
-    {"nodes": [{"id": 0, "x": 120, "y": 80, "v": {"n": "TP53", "score": 0.2, "parent": "p", "GO term": "x"}},
-               {"id": 1, "x": 260, "y": 80.5, "v": {"n": "aspirin", "type": "chemical", "score": 7}},
-               {"id": 7, "x": -40, "y": 300, "v": {"n": "Say \"hi\"", "type": 'say "hi"'}}]},
+    {
+        "nodes": [
+            {"id": 0, "x": 120, "y": 80, "v": {"n": "TP53", "score": 0.2, "parent": "p", "GO term": "x"}},
+            {"id": 1, "x": 260, "y": 80.5, "v": {"n": "aspirin", "type": "chemical", "score": 7}},
+            {"id": 7, "x": -40, "y": 300, "v": {"n": 'Say "hi"', "type": 'say "hi"'}},
+        ]
+    },
     {"edges": [{"id": 0, "s": 0, "t": 1, "v": {"i": "binds"}}]},
-    {"visualProperties": [{
-        "default": {"network": {"NETWORK_BACKGROUND_COLOR": "#F0F0F0"},
-                    "node": {"NODE_BACKGROUND_COLOR": "#FFFFCC", "NODE_SHAPE": "parallelogram", "NODE_WIDTH": 60.0,
-                             "NODE_BORDER_STYLE": "long_dash", "NODE_LABEL_FONT_SIZE": "11",
-                             "NODE_LABEL_FONT_FACE": {"FONT_FAMILY": "serif", "FONT_STYLE": "italic",
-                                                      "FONT_WEIGHT": "bold"},
-                             "NODE_LABEL_POSITION": {"HORIZONTAL_ALIGN": "center", "HORIZONTAL_ANCHOR": "center",
-                                                     "VERTICAL_ALIGN": "bottom", "VERTICAL_ANCHOR": "top",
-                                                     "MARGIN_X": 0, "MARGIN_Y": -2},
-                             "NODE_BORDER_COLOR": "red", "NODE_HEIGHT": -3, "NODE_FILL_COLOR": "#000000"},
-                    "edge": {"EDGE_LINE_COLOR": "#848484", "EDGE_TARGET_ARROW_SHAPE": "DELTA"}},
-        "nodeMapping": {
-            "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
-            "NODE_BACKGROUND_COLOR": {"type": "DISCRETE", "definition": {"attribute": "type", "type": "string", "map": [
-                {"v": "chemical", "vp": "#D9F0D3"}, {"v": 'say "hi"', "vp": "#123456"},
-                {"v": "both \" and '", "vp": "#654321"}]}},
-            "NODE_WIDTH": {"type": "CONTINUOUS", "definition": {"attribute": "score", "type": "double", "map": [
-                {"max": 1.0, "includeMax": False, "maxVPValue": 20.0, "minVPValue": 20.0},
-                {"min": 1.0, "includeMin": True, "max": 10.0, "includeMax": True,
-                 "minVPValue": 20.0, "maxVPValue": 100.0},
-                {"min": 10.0, "includeMin": False, "minVPValue": 100.0, "maxVPValue": 100.0}]}},
-            "NODE_TOOLTIP": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
-        },
-        "edgeMapping": {"EDGE_WIDTH": {"type": "PASSTHROUGH", "definition": {"attribute": "weight", "type": "double"}}},
-    }]},
+    {
+        "visualProperties": [
+            {
+                "default": {
+                    "network": {"NETWORK_BACKGROUND_COLOR": "#F0F0F0"},
+                    "node": {
+                        "NODE_BACKGROUND_COLOR": "#FFFFCC",
+                        "NODE_SHAPE": "parallelogram",
+                        "NODE_WIDTH": 60.0,
+                        "NODE_BORDER_STYLE": "long_dash",
+                        "NODE_LABEL_FONT_SIZE": "11",
+                        "NODE_LABEL_FONT_FACE": {"FONT_FAMILY": "serif", "FONT_STYLE": "italic", "FONT_WEIGHT": "bold"},
+                        "NODE_LABEL_POSITION": {
+                            "HORIZONTAL_ALIGN": "center",
+                            "HORIZONTAL_ANCHOR": "center",
+                            "VERTICAL_ALIGN": "bottom",
+                            "VERTICAL_ANCHOR": "top",
+                            "MARGIN_X": 0,
+                            "MARGIN_Y": -2,
+                        },
+                        "NODE_BORDER_COLOR": "red",
+                        "NODE_HEIGHT": -3,
+                        "NODE_FILL_COLOR": "#000000",
+                    },
+                    "edge": {"EDGE_LINE_COLOR": "#848484", "EDGE_TARGET_ARROW_SHAPE": "DELTA"},
+                },
+                "nodeMapping": {
+                    "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
+                    "NODE_BACKGROUND_COLOR": {
+                        "type": "DISCRETE",
+                        "definition": {
+                            "attribute": "type",
+                            "type": "string",
+                            "map": [
+                                {"v": "chemical", "vp": "#D9F0D3"},
+                                {"v": 'say "hi"', "vp": "#123456"},
+                                {"v": "both \" and '", "vp": "#654321"},
+                            ],
+                        },
+                    },
+                    "NODE_WIDTH": {
+                        "type": "CONTINUOUS",
+                        "definition": {
+                            "attribute": "score",
+                            "type": "double",
+                            "map": [
+                                {"max": 1.0, "includeMax": False, "maxVPValue": 20.0, "minVPValue": 20.0},
+                                {
+                                    "min": 1.0,
+                                    "includeMin": True,
+                                    "max": 10.0,
+                                    "includeMax": True,
+                                    "minVPValue": 20.0,
+                                    "maxVPValue": 100.0,
+                                },
+                                {"min": 10.0, "includeMin": False, "minVPValue": 100.0, "maxVPValue": 100.0},
+                            ],
+                        },
+                    },
+                    "NODE_TOOLTIP": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}},
+                },
+                "edgeMapping": {
+                    "EDGE_WIDTH": {"type": "PASSTHROUGH", "definition": {"attribute": "weight", "type": "double"}}
+                },
+            }
+        ]
+    },
     {"nodeBypasses": [{"id": 1, "v": {"NODE_BORDER_WIDTH": 5, "NODE_BORDER_COLOR": "#0000FF"}}]},
     {"edgeBypasses": [{"id": 0, "v": {"EDGE_LINE_COLOR": "#FF0000"}}]},
     {"status": [{"error": "", "success": True}]},
@@ -128,6 +202,7 @@ def joined(value) -> str:
 
 # --- translation, no browser -------------------------------------------------------------
 
+
 def test_template_defaults_and_discrete_mappings_become_rules():
     template = json.loads(STYLE_TEMPLATE.read_text())
     style = cytoscape_style(network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"))
@@ -142,8 +217,11 @@ def test_template_defaults_and_discrete_mappings_become_rules():
     assert node["shape"] == defaults["NODE_SHAPE"]
     assert (node["text-valign"], node["text-halign"]) == ("center", "center")
     assert node["text-max-width"] == defaults["NODE_LABEL_MAX_WIDTH"] and node["text-wrap"] == "wrap"
-    for visual_property, css in (("NODE_BACKGROUND_COLOR", "background-color"), ("NODE_SHAPE", "shape"),
-                                 ("NODE_BORDER_COLOR", "border-color")):
+    for visual_property, css in (
+        ("NODE_BACKGROUND_COLOR", "background-color"),
+        ("NODE_SHAPE", "shape"),
+        ("NODE_BORDER_COLOR", "border-color"),
+    ):
         for value, vp in discrete(template, visual_property).items():
             assert rule(style, f'node[type = "{value}"]')[css] == vp
     assert rule(style, "node[name]") == {"label": "data(name)"}
@@ -156,10 +234,13 @@ def test_passthrough_continuous_and_bypasses():
     assert rule(style, "edge[weight]") == {"width": "data(weight)"}
     assert rule(style, "node[score][score < 1.0]") == {"width": 20.0}
     assert rule(style, "node[score][score >= 1.0][score <= 10.0]") == {
-        "width": "mapData(score, 1.0, 10.0, 20.0, 100.0)"}
+        "width": "mapData(score, 1.0, 10.0, 20.0, 100.0)"
+    }
     assert rule(style, "node[score][score > 10.0]") == {"width": 100.0}
-    assert style[-2:] == [{"selector": "node#1", "style": {"border-width": 5, "border-color": "#0000FF"}},
-                          {"selector": "edge#e0", "style": {"line-color": "#FF0000"}}]
+    assert style[-2:] == [
+        {"selector": "node#1", "style": {"border-width": 5, "border-color": "#0000FF"}},
+        {"selector": "edge#e0", "style": {"line-color": "#FF0000"}},
+    ]
     edge = rule(style, "edge")
     assert edge["target-arrow-shape"] == "triangle" and edge["curve-style"] == "bezier"
     node = rule(style, "node")
@@ -183,25 +264,30 @@ def test_discrete_values_are_quoted_for_selectors():
 def test_elements_resolve_aliases_defaults_and_reserved_names():
     nodes = {e["data"]["id"]: e for e in cytoscape_elements(HAND_MADE) if e["group"] == "nodes"}
     edges = [e for e in cytoscape_elements(HAND_MADE) if e["group"] == "edges"]
-    assert nodes["0"]["data"]["name"] == "TP53"                    # alias "n" → full name
-    assert nodes["0"]["data"]["type"] == "gene"                    # declared default
+    assert nodes["0"]["data"]["name"] == "TP53"  # alias "n" → full name
+    assert nodes["0"]["data"]["type"] == "gene"  # declared default
     assert nodes["1"]["data"]["type"] == "chemical"
     assert nodes["0"]["data"]["cx_parent"] == "p" and "parent" not in nodes["0"]["data"]
     assert nodes["0"]["data"]["cx_GO_20_term"] == "x"
     assert nodes["1"]["position"] == {"x": 260, "y": 80.5}
-    assert edges == [{"group": "edges", "data": {"interaction": "binds", "weight": 0.5, "id": "e0",
-                                                 "source": "0", "target": "1"}}]
+    assert edges == [
+        {"group": "edges", "data": {"interaction": "binds", "weight": 0.5, "id": "e0", "source": "0", "target": "1"}}
+    ]
     no_coordinates = [{"nodes": [{"id": 0, "v": {}}, {"id": 1, "x": 1, "y": 2, "v": {}}]}]
     assert cytoscape_view(no_coordinates)["layout"]["name"] == "grid"
     assert cytoscape_view(HAND_MADE)["layout"]["name"] == "preset"
 
 
 def test_sanitize_html_keeps_formatting_drops_active_content():
-    dirty = ('<p onclick="x()">IL-6 &amp; TNF &lt;script&gt; <b>bold</b><script>alert(1)</script>'
-             '<a href="javascript:alert(1)">j</a> <a href="https://doi.org/10.1/x" target="_blank">doi</a>'
-             '<img src=x onerror="alert(1)"><style>p{}</style><i>open')
-    assert sanitize_html(dirty) == ('<p>IL-6 &amp; TNF &lt;script&gt; <b>bold</b><a>j</a> '
-                                    '<a href="https://doi.org/10.1/x" rel="noopener noreferrer">doi</a><i>open</i></p>')
+    dirty = (
+        '<p onclick="x()">IL-6 &amp; TNF &lt;script&gt; <b>bold</b><script>alert(1)</script>'
+        '<a href="javascript:alert(1)">j</a> <a href="https://doi.org/10.1/x" target="_blank">doi</a>'
+        '<img src=x onerror="alert(1)"><style>p{}</style><i>open'
+    )
+    assert sanitize_html(dirty) == (
+        "<p>IL-6 &amp; TNF &lt;script&gt; <b>bold</b><a>j</a> "
+        '<a href="https://doi.org/10.1/x" rel="noopener noreferrer">doi</a><i>open</i></p>'
+    )
 
 
 def test_page_filenames_are_safe():
@@ -230,6 +316,7 @@ def test_find_cytoscape_js(tmp_path, monkeypatch):
 
 # --- pages in headless Chromium ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -237,6 +324,7 @@ def browser():
     if find_cytoscape_js() is None:
         pytest.skip("cytoscape.js not installed: run `npm ci` in the repository")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
         yield chromium
@@ -252,8 +340,9 @@ class Tab:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         # cytoscape.js reports style values it cannot use as console warnings: those count as failures too.
-        self.page.on("console", lambda m: self.errors.append(f"{m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+        )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.requested: list[str] = []
 
@@ -263,6 +352,7 @@ class Tab:
                 route.fulfill(status=200, content_type="image/png", body=png())
             else:
                 route.abort("internetdisconnected")
+
         self.page.route(lambda url: not url.startswith("file:"), serve)
 
     def open(self, path: Path):
@@ -327,8 +417,10 @@ def test_figure_page_attributes_and_ndex_link(browser, site, tab):
     attributes = aspect(build_network(record).cx2, "networkAttributes")[0]
     page = tab.open(site / page_filename(FIGIDS[2]))
     assert page.get_attribute("#ndex-link", "href") == f"https://www.ndexbio.org/viewer/networks/{record.ndex}"
-    table = dict(page.evaluate("""() => [...document.querySelectorAll('#attributes tr')]
-        .map(tr => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])"""))
+    table = dict(
+        page.evaluate("""() => [...document.querySelectorAll('#attributes tr')]
+        .map(tr => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])""")
+    )
     assert table["name"] == attributes["name"]
     assert table["pmcId"] == attributes["pmcId"]
     assert "__Annotations" not in table
@@ -342,7 +434,7 @@ def test_figure_image_fallback_when_offline(browser, site):
         page = offline.open(site / page_filename(FIGIDS[1]))
         page.wait_for_selector("#figure-offline", state="visible")
         assert page.is_hidden("#figure-image")
-        assert page.evaluate("cy.nodes().length") > 0      # the network does not depend on the image
+        assert page.evaluate("cy.nodes().length") > 0  # the network does not depend on the image
     finally:
         offline.close()
 
@@ -371,15 +463,24 @@ def test_index_lists_figures_and_search_filters(browser, site, tab):
     assert page.locator("#figures tbody tr").count() == len(FIGIDS)
     first = page.evaluate("[...document.querySelectorAll('#figures tbody tr')[0].cells].map(c => c.textContent)")
     attributes = aspect(networks[0], "networkAttributes")[0]
-    assert first[:4] == [FIGIDS[0], attributes["name"], joined(attributes["organism"]),
-                         str(len(aspect(networks[0], "nodes")))]
+    assert first[:4] == [
+        FIGIDS[0],
+        attributes["name"],
+        joined(attributes["organism"]),
+        str(len(aspect(networks[0], "nodes"))),
+    ]
 
     for query in ("homo sapiens", "PMC1", "zzz-no-such-figure"):
         words = query.lower().split()
         expected = sum(
-            all(w in f"{figid} {aspect(cx2, 'networkAttributes')[0]['name']} "
-                     f"{joined(aspect(cx2, 'networkAttributes')[0].get('organism', ''))}".lower() for w in words)
-            for figid, cx2 in zip(FIGIDS, networks))
+            all(
+                w
+                in f"{figid} {aspect(cx2, 'networkAttributes')[0]['name']} "
+                f"{joined(aspect(cx2, 'networkAttributes')[0].get('organism', ''))}".lower()
+                for w in words
+            )
+            for figid, cx2 in zip(FIGIDS, networks)
+        )
         page.fill("#search", query)
         assert page.locator("#figures tbody tr").count() == expected, query
     page.fill("#search", "")
@@ -439,16 +540,20 @@ def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsy
     missing = tmp_path / "no-such-folder"
     assert main(["preview", str(missing), str(figures), "-o", str(outdir)]) == 1
     lines = capsys.readouterr().err.splitlines()
-    problems = [line for line in lines if "PMC1__no-front-matter.md" in line or "PMC2__broken-yaml.md" in line
-                or str(missing) in line]
+    problems = [
+        line
+        for line in lines
+        if "PMC1__no-front-matter.md" in line or "PMC2__broken-yaml.md" in line or str(missing) in line
+    ]
     assert len(problems) == 3 and all(line.startswith("pfocr-ndex: ") for line in problems)
     assert lines[-1] == f"preview: {good} figure page(s) written, 3 failed: {outdir / 'index.html'}"
     assert len(lines) == 4
     pages = sorted(p.name for p in outdir.glob("*.html") if p.name != "index.html")
     assert len(pages) == good and not any(name.startswith(("PMC1__", "PMC2__")) for name in pages)
     assert not list(outdir.rglob("*.tmp"))
-    rows = json.loads(re.search(r'id="figure-data"[^>]*>(.*?)</script>', (outdir / "index.html").read_text(),
-                                re.S).group(1))
+    rows = json.loads(
+        re.search(r'id="figure-data"[^>]*>(.*?)</script>', (outdir / "index.html").read_text(), re.S).group(1)
+    )
     files = [row[5] if len(row) > 5 else f"{row[0]}.html" for row in rows]
     assert sorted(files) == pages
     # The previous/next chain skips the bad records.
@@ -461,8 +566,10 @@ def test_cli_usage_errors(tmp_path, capsys):
         main(["preview", str(SAMPLE_DB / "_figures")])
     assert exit_info.value.code == 2
     capsys.readouterr()
-    assert main(["preview", str(SAMPLE_DB / "_figures"), "-o", str(tmp_path), "--cytoscape-js",
-                 str(tmp_path / "nope.js")]) == 1
+    assert (
+        main(["preview", str(SAMPLE_DB / "_figures"), "-o", str(tmp_path), "--cytoscape-js", str(tmp_path / "nope.js")])
+        == 1
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"pfocr-ndex: {tmp_path / 'nope.js'}: cytoscape.js not found (pass the path of cytoscape.min.js)"]
 
@@ -474,8 +581,12 @@ def test_style_option_changes_the_colours(tmp_path):
     style_file = tmp_path / "style.json"
     style_file.write_text(json.dumps(template))
     outdir = tmp_path / "out"
-    assert main(["preview", str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"), "-o", str(outdir),
-                 "--style", str(style_file)]) == 0
+    assert (
+        main(
+            ["preview", str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"), "-o", str(outdir), "--style", str(style_file)]
+        )
+        == 0
+    )
     page = (outdir / page_filename(FIGIDS[0])).read_text()
     view = json.loads(re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1))
     assert rule(view["style"], "node")["background-color"] == "#ABCDEF"
@@ -503,13 +614,14 @@ def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
     scores = {0: 0.2, 1: 7}
     band = HAND_MADE[5]["visualProperties"][0]["nodeMapping"]["NODE_WIDTH"]["definition"]["map"][1]
     expected_width_1 = band["minVPValue"] + (scores[1] - band["min"]) / (band["max"] - band["min"]) * (
-        band["maxVPValue"] - band["minVPValue"])
+        band["maxVPValue"] - band["minVPValue"]
+    )
     assert nodes["0"]["width"] == 20 and nodes["1"]["width"] == pytest.approx(expected_width_1)
-    assert nodes["7"]["width"] == 60                                  # no score: the default NODE_WIDTH
-    assert css_rgb(nodes["0"]["color"]) == rgb("#FFFFCC")             # default type "gene": the default colour
-    assert css_rgb(nodes["1"]["color"]) == rgb("#D9F0D3")             # DISCRETE chemical
-    assert css_rgb(nodes["7"]["color"]) == rgb("#123456")             # DISCRETE value with quotes
-    assert css_rgb(nodes["1"]["border"]) == rgb("#0000FF") and nodes["1"]["borderWidth"] == 5   # bypass
+    assert nodes["7"]["width"] == 60  # no score: the default NODE_WIDTH
+    assert css_rgb(nodes["0"]["color"]) == rgb("#FFFFCC")  # default type "gene": the default colour
+    assert css_rgb(nodes["1"]["color"]) == rgb("#D9F0D3")  # DISCRETE chemical
+    assert css_rgb(nodes["7"]["color"]) == rgb("#123456")  # DISCRETE value with quotes
+    assert css_rgb(nodes["1"]["border"]) == rgb("#0000FF") and nodes["1"]["borderWidth"] == 5  # bypass
     assert [nodes[i]["label"] for i in "017"] == ["TP53", "aspirin", 'Say "hi"']
     assert nodes["0"]["shape"] == "rhomboid"
     assert (nodes["1"]["x"], nodes["1"]["y"], nodes["7"]["x"]) == (260, 80.5, -40)

@@ -29,12 +29,17 @@ from pfocr_ndex.writeback import read_ndex_field
 
 PASSWORD = "Pa55-w0rd-never-printed-7Q"
 USER = "alice"
-EMPTY = ["PMC10003241__ijms-24-04893-g003", "PMC10025411__fncel-17-1105247-g0001",
-         "PMC10028837__nihpp-2023.03.03.530734v1-f0001", "PMC10030510__fimmu-14-1140749-g004",
-         "PMC10037071__gr7", "PMC12170841__IJN-20-7415-g0001"]
-READ_ONLY = "PMC1635360__zmk0100678110001"      # seeded read-only, owned by wikipathways → 403
-OTHERS = "PMC164216__cm0330012005"              # seeded writable by wikipathways only → 401
-ABSENT = ["PMC17299__pq2202117006", "PMC1800927__358fig3"]   # not on this server → 404
+EMPTY = [
+    "PMC10003241__ijms-24-04893-g003",
+    "PMC10025411__fncel-17-1105247-g0001",
+    "PMC10028837__nihpp-2023.03.03.530734v1-f0001",
+    "PMC10030510__fimmu-14-1140749-g004",
+    "PMC10037071__gr7",
+    "PMC12170841__IJN-20-7415-g0001",
+]
+READ_ONLY = "PMC1635360__zmk0100678110001"  # seeded read-only, owned by wikipathways → 403
+OTHERS = "PMC164216__cm0330012005"  # seeded writable by wikipathways only → 401
+ABSENT = ["PMC17299__pq2202117006", "PMC1800927__358fig3"]  # not on this server → 404
 FOREIGN = [READ_ONLY, OTHERS, *ABSENT]
 FIGURES = EMPTY + FOREIGN
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +64,14 @@ def sb(db: Path):
 
 
 def publisher(sb: NdexSandbox, tmp_path: Path, **options) -> NdexPublisher:
-    options = {"state_dir": tmp_path / "state", "workers": 3, "backoff": 0.01, "poll_interval": 0.03,
-               "echo": lambda line: None, **options}
+    options = {
+        "state_dir": tmp_path / "state",
+        "workers": 3,
+        "backoff": 0.01,
+        "poll_interval": 0.03,
+        "echo": lambda line: None,
+        **options,
+    }
     return NdexPublisher(sb.url, USER, options.pop("password", PASSWORD), **options)
 
 
@@ -83,8 +94,11 @@ def server_figids(sb: NdexSandbox, owner: str = USER) -> Counter:
 
 
 def server_uuid(sb: NdexSandbox, figid: str) -> str:
-    [uuid] = [s["externalId"] for s in sb.networks_of(USER)
-              if any(p["predicateString"] == "figid" and p["value"] == figid for p in s["properties"])]
+    [uuid] = [
+        s["externalId"]
+        for s in sb.networks_of(USER)
+        if any(p["predicateString"] == "figid" and p["value"] == figid for p in s["properties"])
+    ]
     return uuid
 
 
@@ -93,7 +107,7 @@ def changed_lines(before: dict[str, bytes], db: Path) -> dict[str, list[tuple[by
     changes = {}
     for name, data in before.items():
         now = (db / name).read_bytes()
-        if now != data and name != "_data/ndex_map.tsv":     # the map grows: checked by map_rows
+        if now != data and name != "_data/ndex_map.tsv":  # the map grows: checked by map_rows
             old, new = data.splitlines(keepends=True), now.splitlines(keepends=True)
             assert len(old) == len(new), name
             changes[name] = [(a, b) for a, b in zip(old, new) if a != b]
@@ -107,7 +121,7 @@ def map_rows(db: Path) -> list[tuple[str, str]]:
 def assert_published(sb: NdexSandbox, db: Path, figids: list[str]) -> None:
     """Each figure exactly once on the server, its record and map row holding that network's UUID."""
     counts = server_figids(sb)
-    assert {f: counts[f] for f in figids} == {f: 1 for f in figids}
+    assert {f: counts[f] for f in figids} == dict.fromkeys(figids, 1)
     rows = dict(map_rows(db))
     for figid in figids:
         uuid = server_uuid(sb, figid)
@@ -118,6 +132,7 @@ def assert_published(sb: NdexSandbox, db: Path, figids: list[str]) -> None:
 
 
 # --- publish, re-run, edit ------------------------------------------------------------------
+
 
 def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     before = snapshot(db)
@@ -130,11 +145,10 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     # Only the ndex: line of the six records changed, from '' to the network's UUID.
     changes = changed_lines(before, db)
     for figid in EMPTY:
-        assert changes.pop(f"_figures/{figid}.md") == [
-            (b"ndex: ''\n", f"ndex: {server_uuid(sb, figid)}\n".encode())]
+        assert changes.pop(f"_figures/{figid}.md") == [(b"ndex: ''\n", f"ndex: {server_uuid(sb, figid)}\n".encode())]
     assert changes == {}
-    assert map_rows(db)[:len(map_before)] == map_before
-    assert sorted(map_rows(db)[len(map_before):]) == sorted((f, server_uuid(sb, f)) for f in EMPTY)
+    assert map_rows(db)[: len(map_before)] == map_before
+    assert sorted(map_rows(db)[len(map_before) :]) == sorted((f, server_uuid(sb, f)) for f in EMPTY)
     # Foreign UUIDs: reported with the reason, left alone on the server and in the records.
     foreign = {f.figid: f for f in report.figures if f.outcome == "skipped-foreign"}
     assert "read-only (403)" in foreign[READ_ONLY].detail
@@ -168,7 +182,7 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     assert server_uuid(sb, "PMC10037071__gr7") == uuid
     assert b"EDITEDCAPTION" in orjson.dumps(sb.network_cx2(uuid))
     assert read_ndex_field(edited) == uuid
-    assert len(sb.set_members(set_info["id"])) == 6          # not added twice
+    assert len(sb.set_members(set_info["id"])) == 6  # not added twice
 
 
 def test_replace_foreign(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
@@ -181,7 +195,7 @@ def test_replace_foreign(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
         assert server_uuid(sb, figid) != old[figid]
         assert f"replaces {old[figid]}" in next(f.detail for f in report.figures if f.figid == figid)
     # Replaced map rows stay where they were.
-    assert [f for f, _ in map_rows(db)[:len(rows_before)]] == [f for f, _ in rows_before]
+    assert [f for f, _ in map_rows(db)[: len(rows_before)]] == [f for f, _ in rows_before]
     assert sb.summary(old[READ_ONLY])["isReadOnly"] and sb.summary(old[OTHERS])["owner"] == "wikipathways"
     # A second run neither re-creates nor touches the old networks.
     mark = len(sb.requests)
@@ -191,8 +205,8 @@ def test_replace_foreign(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
 
 # --- faults, crashes ------------------------------------------------------------------------
 
-def test_transient_faults_and_lost_creates_end_with_one_network_each(sb: NdexSandbox, db: Path,
-                                                                     tmp_path: Path) -> None:
+
+def test_transient_faults_and_lost_creates_end_with_one_network_each(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=2, status=503)
     sb.faults.add("lost_response", method="POST", path_regex=r"^/v3/networks$", count=2)
     sb.faults.add("status", method="POST", path_regex=r"^/v3/batch/networks/summary", count=1, status=502)
@@ -212,7 +226,7 @@ def test_server_error_fails_one_figure_without_retry(sb: NdexSandbox, db: Path, 
     assert failed.detail == "HTTP 500: Injected fault: HTTP 500."
     assert report.counts()["created"] == 5
     assert read_ndex_field(Path(failed.path)) == ""
-    assert sum(1 for r in uploads(sb) if r.method == "POST") == 6          # no retry of a plain 500
+    assert sum(1 for r in uploads(sb) if r.method == "POST") == 6  # no retry of a plain 500
     # The next run looks for the pending create, does not find it, creates it.
     mark = len(sb.requests)
     again = publisher(sb, tmp_path).publish([db])
@@ -286,8 +300,18 @@ def cli_env(sb: NdexSandbox, password: str = PASSWORD) -> dict[str, str]:
 def test_killed_run_resumes_without_duplicates(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     sb.latency = 0.15
     state = tmp_path / "state"
-    command = [sys.executable, "-m", "pfocr_ndex", "publish", str(db), "--workers", "1", "-q",
-               "--state-dir", str(state)]
+    command = [
+        sys.executable,
+        "-m",
+        "pfocr_ndex",
+        "publish",
+        str(db),
+        "--workers",
+        "1",
+        "-q",
+        "--state-dir",
+        str(state),
+    ]
     proc = subprocess.Popen(command, env=cli_env(sb), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -303,8 +327,9 @@ def test_killed_run_resumes_without_duplicates(sb: NdexSandbox, db: Path, tmp_pa
     created_before = len(sb.networks_of(USER))
     assert 2 <= created_before < 6, "the kill should land mid-way"
     sb.latency = 0.0
-    report = NdexPublisher(sb.url, USER, PASSWORD, state_dir=state, backoff=0.01, poll_interval=0.03,
-                           echo=lambda line: None).publish([db])
+    report = NdexPublisher(
+        sb.url, USER, PASSWORD, state_dir=state, backoff=0.01, poll_interval=0.03, echo=lambda line: None
+    ).publish([db])
     assert report.failed == 0
     assert report.counts()["created"] + report.counts()["unchanged"] == 6
     assert_published(sb, db, EMPTY)
@@ -317,13 +342,13 @@ def test_resume_finds_a_create_whose_journal_entry_is_pending(sb: NdexSandbox, d
     pub = publisher(sb, tmp_path)
     prepared = pub.prepare(db / "_figures" / f"{figid}.md")
     pub.journal.append("pending", figid=figid, hash=prepared.digest)
-    pub.client.save_new_cx2_network(json.loads(prepared.data), visibility="PUBLIC")   # the answer "lost"
+    pub.client.save_new_cx2_network(json.loads(prepared.data), visibility="PUBLIC")  # the answer "lost"
     pub.journal.close()
     mark = len(sb.requests)
     report = publisher(sb, tmp_path).publish([db])
     assert report.failed == 0
     assert_published(sb, db, EMPTY)
-    assert sum(1 for r in uploads(sb, mark) if r.method == "POST") == 5     # not the pending one
+    assert sum(1 for r in uploads(sb, mark) if r.method == "POST") == 5  # not the pending one
     assert any(r.path.endswith("/networksummary") for r in sb.requests[mark:])
 
 
@@ -334,10 +359,11 @@ def test_find_networks_pages_through_the_account(sb: NdexSandbox, db: Path, tmp_
     found = pub.find_networks(set(EMPTY) | {"PMC0__not-published"}, page=2)
     assert found == {f: server_uuid(sb, f) for f in EMPTY}
     pages = [r for r in sb.requests[mark:] if r.path.endswith("/networksummary")]
-    assert len(pages) == 4            # 2 + 2 + 2 + an empty last page
+    assert len(pages) == 4  # 2 + 2 + 2 + an empty last page
 
 
 # --- rejected networks, credentials, dry run ------------------------------------------------
+
 
 class NameTooLong(NdexPublisher):
     """Sends a CX2 the local validator would refuse (name over NDEx's 500 characters), bypassing it."""
@@ -380,14 +406,30 @@ def test_invalid_cx2_is_not_uploaded(sb: NdexSandbox, db: Path, tmp_path: Path) 
     assert report.counts()["failed"] == 10 and uploads(sb) == []
     assert snapshot(db) == before
     assert all("invalid CX2, not uploaded: Mapping error: NODE_BORDER_WIDTH" in f.detail for f in report.figures)
-    assert len(lines) == 10 and all(line.count(f.figid) for line, f in zip(sorted(lines), sorted(
-        report.figures, key=lambda f: f.path)))
+    assert len(lines) == 10 and all(
+        line.count(f.figid) for line, f in zip(sorted(lines), sorted(report.figures, key=lambda f: f.path))
+    )
     # From the command line the style file itself is refused, in one line, before any figure.
     style_path = tmp_path / "style.json"
     style_path.write_text(json.dumps(style))
-    run = subprocess.run([sys.executable, "-m", "pfocr_ndex", "publish", str(db), "-q", "--style", str(style_path),
-                          "--state-dir", str(tmp_path / "state")],
-                         env=cli_env(sb), capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pfocr_ndex",
+            "publish",
+            str(db),
+            "-q",
+            "--style",
+            str(style_path),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        env=cli_env(sb),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1 and run.stdout == ""
     assert run.stderr.count("\n") == 1 and str(style_path) in run.stderr and "NODE_BORDER_WIDTH" in run.stderr
     assert uploads(sb) == [] and snapshot(db) == before
@@ -395,9 +437,23 @@ def test_invalid_cx2_is_not_uploaded(sb: NdexSandbox, db: Path, tmp_path: Path) 
 
 def test_bad_password_changes_nothing(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     before = snapshot(db)
-    run = subprocess.run([sys.executable, "-m", "pfocr_ndex", "publish", str(db), "--state-dir",
-                          str(tmp_path / "state"), "--report", str(tmp_path / "report.json")],
-                         env=cli_env(sb, password="wrong-" + PASSWORD), capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pfocr_ndex",
+            "publish",
+            str(db),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--report",
+            str(tmp_path / "report.json"),
+        ],
+        env=cli_env(sb, password="wrong-" + PASSWORD),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1
     assert run.stdout.startswith(f"Publishing to {sb.url} as alice") and run.stdout.count("\n") == 1
     assert PASSWORD not in run.stdout
@@ -417,10 +473,30 @@ def test_password_never_written_or_printed(sb: NdexSandbox, db: Path, tmp_path: 
     sb.faults.add("lost_response", method="POST", path_regex=r"^/v3/networks$", count=1)
     outputs = []
     for extra in ([], ["--replace-foreign"], ["--dry-run"]):
-        run = subprocess.run([sys.executable, "-m", "pfocr_ndex", "publish", str(db), "--profile", "pfocr",
-                              "--conf", str(conf), "--state-dir", str(tmp_path / "state"), "--network-set", "S",
-                              "--report", str(tmp_path / "report.json"), *extra],
-                             env={**cli_env(sb), "NDEX_PASSWORD": ""}, capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pfocr_ndex",
+                "publish",
+                str(db),
+                "--profile",
+                "pfocr",
+                "--conf",
+                str(conf),
+                "--state-dir",
+                str(tmp_path / "state"),
+                "--network-set",
+                "S",
+                "--report",
+                str(tmp_path / "report.json"),
+                *extra,
+            ],
+            env={**cli_env(sb), "NDEX_PASSWORD": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run.returncode == 0, run.stderr
         outputs += [run.stdout, run.stderr]
     assert "10 unchanged" in outputs[-2]
@@ -437,12 +513,11 @@ def test_dry_run_contacts_nothing(sb: NdexSandbox, db: Path, tmp_path: Path) -> 
     report = publisher(sb, tmp_path, dry_run=True, echo=lines.append).publish([db])
     assert sb.requests == []
     assert snapshot(db) == before and not (tmp_path / "state").exists()
-    assert report.counts() == {"would-create": 6, "would-update": 4, "unchanged": 0, "skipped-foreign": 0,
-                               "failed": 0}
+    assert report.counts() == {"would-create": 6, "would-update": 4, "unchanged": 0, "skipped-foreign": 0, "failed": 0}
     assert len(lines) == 10 and sum("would-create" in line for line in lines) == 6
     # After a real publish, a dry run knows what is unchanged and what would be updated.
     publisher(sb, tmp_path).publish([db])
-    edited = db / "_figures" / "PMC10037071__gr7.md"       # a plain (unquoted) caption
+    edited = db / "_figures" / "PMC10037071__gr7.md"  # a plain (unquoted) caption
     edited.write_bytes(edited.read_bytes().replace(b"\ncaption: ", b"\ncaption: X ", 1))
     mark = len(sb.requests)
     counts = publisher(sb, tmp_path, dry_run=True).publish([db]).counts()
@@ -492,7 +567,8 @@ def test_network_set_is_split_when_full(sb: NdexSandbox, db: Path, tmp_path: Pat
 
 
 def test_a_network_set_that_cannot_be_created_is_reported_and_filled_next_run(
-        sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb: NdexSandbox, db: Path, tmp_path: Path
+) -> None:
     sb.faults.add("status", method="POST", path_regex=r"^/v2/networkset$", count=None, status=403)
     lines: list[str] = []
     first = publisher(sb, tmp_path, network_set="PFOCR", echo=lines.append).publish([db])
@@ -509,6 +585,7 @@ def test_a_network_set_that_cannot_be_created_is_reported_and_filled_next_run(
 
 # --- credentials ----------------------------------------------------------------------------
 
+
 def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     conf = tmp_path / "c.conf"
     conf.write_text("[pfocr]\nuser = wp\npassword = pw%1\nserver = public.ndexbio.org\n[nopass]\nuser = x\n")
@@ -519,8 +596,9 @@ def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         resolve_credentials(profile="other", conf=conf, environ={})
     with pytest.raises(PfocrError, match="needs both"):
         resolve_credentials(profile="nopass", conf=conf, environ={})
-    env = resolve_credentials(environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p",
-                                       "NDEX_SERVER": "http://localhost:8080/"})
+    env = resolve_credentials(
+        environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p", "NDEX_SERVER": "http://localhost:8080/"}
+    )
     assert (env.server, env.username) == ("http://127.0.0.1:8080", "u")
     assert resolve_credentials(environ={}) is None
     with pytest.raises(PfocrError, match="only one is set"):

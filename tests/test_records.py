@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SAMPLE_DB
+
 from pfocr_ndex import records
 from pfocr_ndex.errors import RecordError
 from pfocr_ndex.records import iter_record_paths, parse_front_matter, read_record
@@ -26,7 +26,7 @@ START = "PMC12170841__IJN-20-7415-g0001"
 def front_matter(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n")
-    return text[4:text.index("\n---", 3) + 1]
+    return text[4 : text.index("\n---", 3) + 1]
 
 
 def libyaml(text: str) -> object:
@@ -43,6 +43,7 @@ def by_represents(record) -> dict[str, records.Entity]:
 
 
 # --- every sample record ------------------------------------------------------------------
+
 
 def test_sample_is_complete():
     assert len(ALL_RECORDS) == 99
@@ -97,8 +98,11 @@ HANDLED = [  # (front matter, libyaml's result) — the fast reader must take th
     ("caption: NS1\u00a0:\u00a01\u2013126 and\u2009:\u2009more\n  text\u00a0\n", None),
     ("caption: a\u00a0#b c#d e\u2009 # no comment: ASCII space only before '#'\n", "fallback"),
     ("organisms:\n- NA\n- Homo sapiens\norganisms_ner:\n- NA\n", None),
-    ("s:\n  '@context': https://schema.org/\n  creator:\n    '@type': Organization\n    name: W\n"
-     "  keywords:\n  - IL4\n  - 'Me  Me '\n  - .na.character\n  description: x\n    y\n", None),
+    (
+        "s:\n  '@context': https://schema.org/\n  creator:\n    '@type': Organization\n    name: W\n"
+        "  keywords:\n  - IL4\n  - 'Me  Me '\n  - .na.character\n  description: x\n    y\n",
+        None,
+    ),
     ("k:\nl: x\n", None),
     ("k: x   \nl: 'y'   \n", None),
     ("k: foo\n  - bar\n", None),
@@ -176,9 +180,54 @@ def test_fast_reader_leaves_the_rest_to_libyaml(text):
         assert parse_front_matter(text) == expected
 
 
-WORDS = ["IL4", "On", "off", "NO", "y", "2019", "0.5", "1e5", "-1", "a:b", "a:", ": x", "#x", "x#y", "'q'", "it's",
-         "[O]", "{x}", "~", "null", "&a", "*a", "!t", "|", ">", "%", "@x", "`x", "- x", "? x", "\u00a0", "x\u00a0:",
-         "\u2009:\u2009", "ß", "≥", "–", "Me", "  ", "x ", "---", "...", "\"d\"", ",", "a,b", "NA", ".na.character"]
+WORDS = [
+    "IL4",
+    "On",
+    "off",
+    "NO",
+    "y",
+    "2019",
+    "0.5",
+    "1e5",
+    "-1",
+    "a:b",
+    "a:",
+    ": x",
+    "#x",
+    "x#y",
+    "'q'",
+    "it's",
+    "[O]",
+    "{x}",
+    "~",
+    "null",
+    "&a",
+    "*a",
+    "!t",
+    "|",
+    ">",
+    "%",
+    "@x",
+    "`x",
+    "- x",
+    "? x",
+    "\u00a0",
+    "x\u00a0:",
+    "\u2009:\u2009",
+    "ß",
+    "≥",
+    "–",
+    "Me",
+    "  ",
+    "x ",
+    "---",
+    "...",
+    '"d"',
+    ",",
+    "a,b",
+    "NA",
+    ".na.character",
+]
 
 
 def random_scalar(rng: random.Random) -> tuple[str, str]:
@@ -238,12 +287,12 @@ def test_fast_reader_random_documents_match_libyaml():
 
 # --- NA cleaning and fields ------------------------------------------------------------------
 
+
 def test_na_values_are_missing():
     record = read_record(FIGURES / "PMC1635360__zmk0100678110001.md")
     for key in ("doi", "journal_title", "journal_nlm_ta", "publisher_name", "keywords"):
         assert key not in record.fields  # all `.na.character` in the file
-    assert record.fields["organisms"] == ["Saccharomyces cerevisiae", "Saccharomyces cerevisiae S288C",
-                                          "Homo sapiens"]
+    assert record.fields["organisms"] == ["Saccharomyces cerevisiae", "Saccharomyces cerevisiae S288C", "Homo sapiens"]
     assert record.fields["automl_pathway"] == 0.8473706
     assert record.fields["year"] == "2006"
     assert record.ndex == "faab0cd9-df21-11ea-99da-0ac135e8bacf"
@@ -251,13 +300,17 @@ def test_na_values_are_missing():
 
 def test_organisms_na_means_no_organism_and_empty_ndex_is_none():
     record = read_record(FIGURES / f"{START}.md")
-    assert "organisms" not in record.fields           # `- NA`
+    assert "organisms" not in record.fields  # `- NA`
     assert record.fields["organisms_ner"] == ["Homo sapiens"]
-    assert record.ndex is None                         # ndex: ''
-    assert record.fields["caption"].startswith("Mechanism of action of sEVs in promoting SC regeneration after SCI: (1) The")
-    assert record.fields["figtitle"] == ("Action of sEVs in promoting SC regeneration after SCI: (1) The sEVs "
-                                         "alleviate symptoms by modulating the neuroinflammatory response to SCI")
-    assert "schema-jsonld" not in record.fields        # tables exist: the copy of their words is skipped
+    assert record.ndex is None  # ndex: ''
+    assert record.fields["caption"].startswith(
+        "Mechanism of action of sEVs in promoting SC regeneration after SCI: (1) The"
+    )
+    assert record.fields["figtitle"] == (
+        "Action of sEVs in promoting SC regeneration after SCI: (1) The sEVs "
+        "alleviate symptoms by modulating the neuroinflammatory response to SCI"
+    )
+    assert "schema-jsonld" not in record.fields  # tables exist: the copy of their words is skipped
 
 
 def test_empty_year_is_missing(tmp_path):
@@ -269,14 +322,23 @@ def test_empty_year_is_missing(tmp_path):
 
 # --- entities from the tables ------------------------------------------------------------------
 
+
 def expected_genes(figid: str) -> dict[str, dict]:
     """From the genes TSV, by hand: per ncbigene id its symbol, organism, words and sources."""
     genes: dict[str, dict] = {}
     for row in tsv_rows(DATA / f"{figid}-genes.tsv"):
         if row["ncbigene_id"] in ("NaN", "NA"):
             continue
-        gene = genes.setdefault(row["ncbigene_id"], {"symbol": row["ncbigene_symbol"], "organism": row["organism_name"],
-                                                     "taxon": row["organism_id"], "words": [], "sources": []})
+        gene = genes.setdefault(
+            row["ncbigene_id"],
+            {
+                "symbol": row["ncbigene_symbol"],
+                "organism": row["organism_name"],
+                "taxon": row["organism_id"],
+                "words": [],
+                "sources": [],
+            },
+        )
         if row["word"] not in gene["words"]:
             gene["words"].append(row["word"])
         if row["source"] not in gene["sources"]:
@@ -285,13 +347,13 @@ def expected_genes(figid: str) -> dict[str, dict]:
 
 
 GENE_FIGURES = [
-    START,                                              # miRNAs, 11 columns
-    "PMC10003241__ijms-24-04893-g003",                  # genes + chemicals + diseases
-    "PMC3481559__10.1177_1758834012454464-fig1",        # 10-column table
-    "PMC4767455__oncotarget-06-42590-g001",             # FamPlex family without member (NA / NaN)
-    "PMC4649622__srep16512-f4",                         # 8 organisms
-    "PMC2064395__jcb1741047f09",                        # .na.character fields, fly genes
-    "PMC2712749__1753-6561-3-S4-S6-1",                  # .na.character fields, 5 organisms
+    START,  # miRNAs, 11 columns
+    "PMC10003241__ijms-24-04893-g003",  # genes + chemicals + diseases
+    "PMC3481559__10.1177_1758834012454464-fig1",  # 10-column table
+    "PMC4767455__oncotarget-06-42590-g001",  # FamPlex family without member (NA / NaN)
+    "PMC4649622__srep16512-f4",  # 8 organisms
+    "PMC2064395__jcb1741047f09",  # .na.character fields, fly genes
+    "PMC2712749__1753-6561-3-S4-S6-1",  # .na.character fields, 5 organisms
 ]
 
 
@@ -310,8 +372,13 @@ def test_gene_entities_match_the_genes_table(figid):
         assert list(entity.sources) == want["sources"]
         assert entity.type == ("miRNA" if want["symbol"].upper().startswith("MIR") else "gene")
     # table order of first appearance
-    first_seen = list(dict.fromkeys(f"ncbigene:{r['ncbigene_id']}" for r in tsv_rows(DATA / f"{figid}-genes.tsv")
-                                    if r["ncbigene_id"] not in ("NaN", "NA")))
+    first_seen = list(
+        dict.fromkeys(
+            f"ncbigene:{r['ncbigene_id']}"
+            for r in tsv_rows(DATA / f"{figid}-genes.tsv")
+            if r["ncbigene_id"] not in ("NaN", "NA")
+        )
+    )
     assert [e.represents for e in record.entities if e.type in ("gene", "miRNA")] == first_seen
 
 
@@ -319,7 +386,14 @@ def test_start_figure_literal_entities():
     record = read_record(FIGURES / f"{START}.md")
     first = record.entities[0]
     assert (first.name, first.type, first.represents, first.words, first.sources, first.organism, first.taxon) == (
-        "IL4", "gene", "ncbigene:3565", ("IL4,",), ("ncbigene_symbol",), "Homo sapiens", "9606")
+        "IL4",
+        "gene",
+        "ncbigene:3565",
+        ("IL4,",),
+        ("ncbigene_symbol",),
+        "Homo sapiens",
+        "9606",
+    )
     mirnas = [e.name for e in record.entities if e.type == "miRNA"]
     assert mirnas == ["MIR20A", "MIR21", "MIR222", "MIR221"]
     mir20a = by_represents(record)["ncbigene:406982"]
@@ -338,7 +412,8 @@ def test_famplex_family_without_member_is_a_gene_family_node():
     assert rows and all(r["ncbigene_symbol"] == "NA" for r in rows)
     families = [e for e in read_record(FIGURES / f"{figid}.md").entities if e.type == "gene family"]
     assert [(f.name, f.represents, f.words, f.organism) for f in families] == [
-        ("HISTONE", None, ("histone",), "Homo sapiens")]
+        ("HISTONE", None, ("histone",), "Homo sapiens")
+    ]
     assert {r["match"] for r in rows} == {"HISTONE"}
 
 
@@ -347,15 +422,22 @@ def test_synonym_rows_without_symbol_keep_the_ocr_word_as_name():
     for path in sorted(DATA.glob("*-genes.tsv")):
         for row in tsv_rows(path):
             if row["ncbigene_symbol"] == "NA" and row["ncbigene_id"] not in ("NaN", "NA"):
-                hits.append((path.name[:-len("-genes.tsv")], row["ncbigene_id"], row["word"]))
+                hits.append((path.name[: -len("-genes.tsv")], row["ncbigene_id"], row["word"]))
     assert hits
     figid, gene_id, word = hits[0]
     entity = by_represents(read_record(FIGURES / f"{figid}.md"))[f"ncbigene:{gene_id}"]
     assert entity.name == word and entity.type == "gene"
 
 
-@pytest.mark.parametrize("figid", ["PMC10003241__ijms-24-04893-g003", "PMC10037071__gr7",
-                                   "PMC10039885__41467_2023_37288_Fig1_HTML", "PMC3202514__JEB060244F1"])
+@pytest.mark.parametrize(
+    "figid",
+    [
+        "PMC10003241__ijms-24-04893-g003",
+        "PMC10037071__gr7",
+        "PMC10039885__41467_2023_37288_Fig1_HTML",
+        "PMC3202514__JEB060244F1",
+    ],
+)
 def test_chemical_entities_match_the_chemicals_table(figid):
     rows = tsv_rows(DATA / f"{figid}-chemicals.tsv")
     record = read_record(FIGURES / f"{figid}.md")
@@ -378,13 +460,16 @@ def test_chemical_only_figure():
     record = read_record(FIGURES / "PMC10037071__gr7.md")
     assert record.entity_source == "tables"
     assert {e.type for e in record.entities} == {"chemical"}
-    phenyl = by_represents(record)["mesh:C064635"]       # four rows, two spellings, no chebi
+    phenyl = by_represents(record)["mesh:C064635"]  # four rows, two spellings, no chebi
     assert (phenyl.name, phenyl.words, phenyl.xrefs) == ("Phenyl", ("Phenyl", "phenyl"), ())
-    tyrosine = next(e for e in record.entities if e.words == ("L-Tyrosine",))   # a row without any id
+    tyrosine = next(e for e in record.entities if e.words == ("L-Tyrosine",))  # a row without any id
     assert (tyrosine.name, tyrosine.represents) == ("L-Tyrosine", None)
     hydroxy = by_represents(record)["chebi:35868"]
-    assert (hydroxy.name, hydroxy.words, hydroxy.xrefs) == ("Hydroxy Acids", ("2-Hydroxy", "2-Hydroxy-3"),
-                                                             ("mesh:D006880",))
+    assert (hydroxy.name, hydroxy.words, hydroxy.xrefs) == (
+        "Hydroxy Acids",
+        ("2-Hydroxy", "2-Hydroxy-3"),
+        ("mesh:D006880",),
+    )
 
 
 def test_disease_entities():
@@ -396,17 +481,21 @@ def test_disease_entities():
 
 # --- entities without tables ---------------------------------------------------------------
 
+
 def test_legacy_record_lists():
     record = read_record(FIGURES / f"{LEGACY}.md")
     assert record.entity_source == "record lists"
-    assert record.fields["organisms"] == "Homo sapiens"      # v1: scalar
+    assert record.fields["organisms"] == "Homo sapiens"  # v1: scalar
     items = yaml.load(front_matter(FIGURES / f"{LEGACY}.md"), Loader=yaml.CSafeLoader)["genes"]
     assert [(e.name, e.represents) for e in record.entities] == [
-        (g["hgnc_symbol"], f"ncbigene:{g['entrez']}") for g in items]
-    assert all(e.words == ("CREB",) and e.sources == ("bioentities_symbol",) and e.organism == "Homo sapiens"
-               for e in record.entities)
+        (g["hgnc_symbol"], f"ncbigene:{g['entrez']}") for g in items
+    ]
+    assert all(
+        e.words == ("CREB",) and e.sources == ("bioentities_symbol",) and e.organism == "Homo sapiens"
+        for e in record.entities
+    )
     assert record.entities[0].name == "CREB3L1" and record.entities[0].represents == "ncbigene:90993"
-    assert "chemicals" not in record.fields                   # `[]`
+    assert "chemicals" not in record.fields  # `[]`
 
 
 def test_keywords_fallback_outside_a_database(tmp_path):
@@ -420,7 +509,7 @@ def test_keywords_fallback_outside_a_database(tmp_path):
     assert types["MIR20A"] == "miRNA"
     assert types["Amino Acid"] == "chemical"
     assert all(e.represents is None and e.sources == ("schema-jsonld keywords",) for e in record.entities)
-    assert record.entities[0].organism == "Homo sapiens"    # the one organism in organisms_ner
+    assert record.entities[0].organism == "Homo sapiens"  # the one organism in organisms_ner
 
 
 def test_keyword_types_agree_with_the_tables():
@@ -432,7 +521,7 @@ def test_keyword_types_agree_with_the_tables():
             continue
         truth = {}
         for e in record.entities:
-            for word in ([e.name] if e.type in ("gene", "miRNA") else e.words):
+            for word in [e.name] if e.type in ("gene", "miRNA") else e.words:
                 truth.setdefault(word, "gene" if e.type in ("gene", "miRNA", "gene family") else e.type)
         fields = records._clean(libyaml(front_matter(path)))
         for e in records._keyword_entities(fields):
@@ -456,6 +545,7 @@ def test_tables_next_to_the_record_and_explicit_data_dir(tmp_path):
 
 # --- paths ---------------------------------------------------------------------------------
 
+
 def test_iter_record_paths_file_folder_checkout(tmp_path):
     assert list(iter_record_paths([FIGURES / f"{START}.md"])) == [FIGURES / f"{START}.md"]
     assert list(iter_record_paths([SAMPLE_DB])) == ALL_RECORDS
@@ -477,6 +567,7 @@ def test_iter_record_paths_is_lazy_and_names_missing_paths(tmp_path):
 
 # --- errors ---------------------------------------------------------------------------------
 
+
 def write_record(folder: Path, name: str, content: str | bytes) -> Path:
     path = folder / f"{name}.md"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -490,7 +581,7 @@ def read_error(path: Path, named: Path | None = None) -> str:
     message = str(err.value)
     named = named or path
     assert "\n" not in message and message.startswith(f"{named}: ")
-    return message[len(f"{named}: "):]
+    return message[len(f"{named}: ") :]
 
 
 def test_malformed_yaml_names_the_line(tmp_path):
@@ -507,13 +598,17 @@ def test_missing_or_empty_figid(tmp_path):
 def test_figid_must_be_a_plain_name_equal_to_the_file_stem(tmp_path):
     assert "would escape the output folder" in read_error(write_record(tmp_path, "x", "---\nfigid: ../evil\n---\n"))
     assert "would escape the output folder" in read_error(write_record(tmp_path, "y", "---\nfigid: a/b\n---\n"))
-    assert read_error(write_record(tmp_path, "z", "---\nfigid: other\n---\n")) == \
-        "figid 'other' does not match the file name 'z.md'"
+    assert (
+        read_error(write_record(tmp_path, "z", "---\nfigid: other\n---\n"))
+        == "figid 'other' does not match the file name 'z.md'"
+    )
 
 
 def test_binary_and_non_utf8_files(tmp_path):
-    assert read_error(write_record(tmp_path, "bin", b"\x89PNG\r\n\x1a\n\x00\x00")) == \
-        "binary file (NUL bytes), not a text file"
+    assert (
+        read_error(write_record(tmp_path, "bin", b"\x89PNG\r\n\x1a\n\x00\x00"))
+        == "binary file (NUL bytes), not a text file"
+    )
     latin1 = "---\nfigid: lat\ncaption: caf\u00e9\n---\n".encode("latin-1")
     assert read_error(write_record(tmp_path, "lat", latin1)) == "not valid UTF-8: byte 0xe9 on line 3"
 
@@ -531,8 +626,10 @@ def test_bad_tables(tmp_path):
     record = write_record(figures, "f1", "---\nfigid: f1\n---\n")
     genes = data / "f1-genes.tsv"
     genes.write_text("word\tsymbol\nA\tB\n", encoding="utf-8")
-    assert read_error(record, named=genes) == ("genes table lacks column(s) organism_id, organism_name, match, ncbigene_symbol, "
-                                  "ncbigene_id, source (header: word symbol)")
+    assert read_error(record, named=genes) == (
+        "genes table lacks column(s) organism_id, organism_name, match, ncbigene_symbol, "
+        "ncbigene_id, source (header: word symbol)"
+    )
     header = (DATA / f"{START}-genes.tsv").read_text(encoding="utf-8").splitlines()[0]
     genes.write_text(header + "\n9606\tHomo sapiens\tPrimates\tIL4\n", encoding="utf-8")
     assert read_error(record, named=genes) == "genes table line 2 has 4 fields, the header has 11"

@@ -33,18 +33,44 @@ GENES = [("TP53", "ncbigene:7157"), ("MDM2", "ncbigene:4193"), ("CDKN1A", "ncbig
 def make_cx2(title: str = "Example pathway figure", genes: list[tuple[str, str]] = GENES) -> list[dict]:
     return [
         {"CXVersion": "2.0", "hasFragments": False},
-        {"metaData": [{"name": "attributeDeclarations", "elementCount": 1},
-                      {"name": "networkAttributes", "elementCount": 1},
-                      {"name": "nodes", "elementCount": len(genes)}]},
-        {"attributeDeclarations": [{
-            "networkAttributes": {"name": {"d": "string"}, "description": {"d": "string"},
-                                  "organism": {"d": "list_of_string"}, "publicationYear": {"d": "integer"},
-                                  "pfocrId": {"d": "string"}},
-            "nodes": {"name": {"d": "string"}, "represents": {"d": "string"}}}]},
-        {"networkAttributes": [{"name": title, "description": "<p>Caption</p>", "organism": ["Homo sapiens"],
-                                "publicationYear": 2020, "pfocrId": "PMC0000000__fig1.jpg"}]},
-        {"nodes": [{"id": i, "x": 100.0 * i, "y": 80.0, "v": {"name": name, "represents": ref}}
-                   for i, (name, ref) in enumerate(genes)]},
+        {
+            "metaData": [
+                {"name": "attributeDeclarations", "elementCount": 1},
+                {"name": "networkAttributes", "elementCount": 1},
+                {"name": "nodes", "elementCount": len(genes)},
+            ]
+        },
+        {
+            "attributeDeclarations": [
+                {
+                    "networkAttributes": {
+                        "name": {"d": "string"},
+                        "description": {"d": "string"},
+                        "organism": {"d": "list_of_string"},
+                        "publicationYear": {"d": "integer"},
+                        "pfocrId": {"d": "string"},
+                    },
+                    "nodes": {"name": {"d": "string"}, "represents": {"d": "string"}},
+                }
+            ]
+        },
+        {
+            "networkAttributes": [
+                {
+                    "name": title,
+                    "description": "<p>Caption</p>",
+                    "organism": ["Homo sapiens"],
+                    "publicationYear": 2020,
+                    "pfocrId": "PMC0000000__fig1.jpg",
+                }
+            ]
+        },
+        {
+            "nodes": [
+                {"id": i, "x": 100.0 * i, "y": 80.0, "v": {"name": name, "represents": ref}}
+                for i, (name, ref) in enumerate(genes)
+            ]
+        },
         {"status": [{"error": "", "success": True}]},
     ]
 
@@ -143,7 +169,7 @@ def test_requested_visibility_applies_after_load_and_bad_visibility_is_500(sandb
 def test_invalid_cx2_is_accepted_then_marked_with_error_and_forced_private(sandbox):
     client = client_for(sandbox)
     bad = without_status(make_cx2())
-    expected = "CX document ends without a 'status' aspect defined."   # ndex-rest's text (docs/cx2.md)
+    expected = "CX document ends without a 'status' aspect defined."  # ndex-rest's text (docs/cx2.md)
     network_id = uuid_of(client.save_new_cx2_network(bad, visibility="PUBLIC"))
     summary = wait_completed(client, network_id)
     assert summary["errorMessage"] == expected
@@ -271,10 +297,12 @@ def test_properties_reject_reserved_names_and_replace_the_rest(sandbox):
     new = [{"subNetworkId": "", "predicateString": "rights", "dataType": "string", "value": "CC0"}]
     assert client.set_network_properties(network_id, new) == 1
     assert client.get_network_summary(network_id)["properties"] == [
-        {"predicateString": "rights", "dataType": "string", "value": "CC0"}]
+        {"predicateString": "rights", "dataType": "string", "value": "CC0"}
+    ]
     stored = sandbox.network_cx2(network_id)  # the networkAttributes aspect is rebuilt from the summary
     assert [a["networkAttributes"] for a in stored if "networkAttributes" in a] == [
-        [{"name": "Example pathway figure", "description": "<p>Caption</p>", "rights": "CC0"}]]
+        [{"name": "Example pathway figure", "description": "<p>Caption</p>", "rights": "CC0"}]
+    ]
     assert validate_cx2(stored) == []
 
 
@@ -343,9 +371,25 @@ def test_state_survives_a_restart_and_queued_loads_finish(tmp_path):
 def test_cli_serves_until_interrupted_and_never_prints_the_password(tmp_path):
     env = dict(os.environ, SANDBOX_TEST_PW="pw-not-to-print")
     process = subprocess.Popen(
-        [sys.executable, "-m", "pfocr_ndex", "sandbox", "--data", str(tmp_path), "--user", "carol",
-         "--password-env", "SANDBOX_TEST_PW", "--load-delay", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "pfocr_ndex",
+            "sandbox",
+            "--data",
+            str(tmp_path),
+            "--user",
+            "carol",
+            "--password-env",
+            "SANDBOX_TEST_PW",
+            "--load-delay",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         first_line = process.stdout.readline()
         url = first_line.split(" at ", 1)[1].split()[0]
@@ -366,8 +410,9 @@ def test_cli_serves_until_interrupted_and_never_prints_the_password(tmp_path):
 
 def test_plain_json_create_folders_and_a_missing_multipart_part(sandbox):
     auth = ("alice", PASSWORD)
-    plain = requests.post(sandbox.url + "/v3/networks?visibility=UNLISTED", json=make_cx2("plain"), auth=auth,
-                          timeout=5)
+    plain = requests.post(
+        sandbox.url + "/v3/networks?visibility=UNLISTED", json=make_cx2("plain"), auth=auth, timeout=5
+    )
     assert plain.status_code == 201
     assert plain.headers["Location"] == f"{sandbox.url}/v3/networks/{plain.json()['uuid']}"
     assert isinstance(plain.json()["modificationTime"], int)
@@ -388,12 +433,17 @@ def test_multipart_upload_is_stored_byte_for_byte_whatever_the_part_order(sandbo
     # CRLFs inside the CX2 (JSON whitespace) and a field before it holding "--" must not cut it short
     data = orjson.dumps(make_cx2("multipart")).replace(b"},{", b"},\r\n\r\n{", 1)
     assert b"\r\n" in data
-    created = requests.post(sandbox.url + "/v3/networks", auth=("alice", PASSWORD), timeout=5,
-                            files=[("comment", ("c.txt", b"--not the field\r\n")),
-                                   ("CXNetworkStream", ("filename", data, "application/octet-stream"))])
+    created = requests.post(
+        sandbox.url + "/v3/networks",
+        auth=("alice", PASSWORD),
+        timeout=5,
+        files=[
+            ("comment", ("c.txt", b"--not the field\r\n")),
+            ("CXNetworkStream", ("filename", data, "application/octet-stream")),
+        ],
+    )
     assert created.status_code == 201
-    stored = requests.get(f"{sandbox.url}/v3/networks/{created.json()['uuid']}", auth=("alice", PASSWORD),
-                          timeout=5)
+    stored = requests.get(f"{sandbox.url}/v3/networks/{created.json()['uuid']}", auth=("alice", PASSWORD), timeout=5)
     assert stored.content == data
 
 
@@ -446,8 +496,10 @@ def test_disk_quota_is_a_403_on_create():
 
 def test_disk_used_follows_updates_property_changes_deletes_and_restarts(tmp_path):
     def stored_bytes(sb: NdexSandbox, network_ids: list[str]) -> int:
-        return sum(len(requests.get(f"{sb.url}/v3/networks/{n}", auth=("alice", PASSWORD), timeout=5).content)
-                   for n in network_ids)
+        return sum(
+            len(requests.get(f"{sb.url}/v3/networks/{n}", auth=("alice", PASSWORD), timeout=5).content)
+            for n in network_ids
+        )
 
     with NdexSandbox(tmp_path, users={"alice": PASSWORD}, load_delay=0.0) as sb:
         client = client_for(sb)
@@ -455,14 +507,13 @@ def test_disk_used_follows_updates_property_changes_deletes_and_restarts(tmp_pat
         for network_id in (kept, updated, dropped):
             wait_completed(client, network_id)
         assert client.get_user_by_username("alice")["diskUsed"] == stored_bytes(sb, [kept, updated, dropped])
-        client.update_cx2_network(io.BytesIO(json.dumps(make_cx2("b, now with a much longer name")).encode()),
-                                  updated)
+        client.update_cx2_network(io.BytesIO(json.dumps(make_cx2("b, now with a much longer name")).encode()), updated)
         wait_completed(client, updated)
         client.set_network_properties(kept, [{"predicateString": "note", "dataType": "string", "value": "x" * 500}])
         client.delete_network(dropped)
         expected = stored_bytes(sb, [kept, updated])
         assert client.get_user_by_username("alice")["diskUsed"] == expected
-    with NdexSandbox(tmp_path) as sb:   # summed afresh from the database
+    with NdexSandbox(tmp_path) as sb:  # summed afresh from the database
         assert client_for(sb).get_user_by_username("alice")["diskUsed"] == expected
 
 
@@ -474,4 +525,4 @@ def test_request_log_keeps_only_the_last_record_limit_requests():
         first, second = (r.received for r in sb.requests)
         assert 0 < first <= second <= time.monotonic()
     with NdexSandbox() as sb:
-        assert sb.record_limit is not None   # bounded unless a caller asks for every request
+        assert sb.record_limit is not None  # bounded unless a caller asks for every request

@@ -14,58 +14,159 @@ from pfocr_ndex.validate import validate_cx2, validate_style
 # cx2.md §10: a minimal PFOCR-style network NDEx accepts.
 DOC_EXAMPLE = [
     {"CXVersion": "2.0", "hasFragments": False},
-    {"metaData": [{"name": "attributeDeclarations", "elementCount": 1}, {"name": "networkAttributes", "elementCount": 1},
-                  {"name": "nodes", "elementCount": 2}, {"name": "visualProperties", "elementCount": 1}]},
-    {"attributeDeclarations": [{
-        "networkAttributes": {"name": {"d": "string"}, "description": {"d": "string"}, "version": {"d": "string"},
-                              "organism": {"d": "list_of_string"}, "pfocrId": {"d": "string"},
-                              "__NetworkImage": {"d": "string"}, "__Annotations": {"d": "list_of_string"}},
-        "nodes": {"name": {"d": "string"}, "represents": {"d": "string"}, "type": {"d": "string"}}}]},
-    {"networkAttributes": [{
-        "name": "Example pathway figure", "description": "<p>Caption text</p>", "version": "2024-01",
-        "organism": ["Homo sapiens"], "pfocrId": "PMC0000000__fig1",
-        "__NetworkImage": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC0000000/bin/fig1.jpg",
-        "__Annotations": ["type=org.cytoscape.view.presentation.annotations.ImageAnnotation|uuid=0|canvas=background"]}]},
-    {"nodes": [{"id": 0, "x": 120, "y": 80, "v": {"name": "TP53", "represents": "ncbigene:7157", "type": "gene"}},
-               {"id": 1, "x": 260, "y": 80, "v": {"name": "MDM2", "represents": "ncbigene:4193", "type": "gene"}}]},
-    {"visualProperties": [{
-        "default": {"network": {"NETWORK_BACKGROUND_COLOR": "#FFFFFF"},
-                    "node": {"NODE_SHAPE": "round-rectangle", "NODE_BACKGROUND_COLOR": "#FFFFCC"}, "edge": {}},
-        "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}}},
-        "edgeMapping": {}}]},
+    {
+        "metaData": [
+            {"name": "attributeDeclarations", "elementCount": 1},
+            {"name": "networkAttributes", "elementCount": 1},
+            {"name": "nodes", "elementCount": 2},
+            {"name": "visualProperties", "elementCount": 1},
+        ]
+    },
+    {
+        "attributeDeclarations": [
+            {
+                "networkAttributes": {
+                    "name": {"d": "string"},
+                    "description": {"d": "string"},
+                    "version": {"d": "string"},
+                    "organism": {"d": "list_of_string"},
+                    "pfocrId": {"d": "string"},
+                    "__NetworkImage": {"d": "string"},
+                    "__Annotations": {"d": "list_of_string"},
+                },
+                "nodes": {"name": {"d": "string"}, "represents": {"d": "string"}, "type": {"d": "string"}},
+            }
+        ]
+    },
+    {
+        "networkAttributes": [
+            {
+                "name": "Example pathway figure",
+                "description": "<p>Caption text</p>",
+                "version": "2024-01",
+                "organism": ["Homo sapiens"],
+                "pfocrId": "PMC0000000__fig1",
+                "__NetworkImage": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC0000000/bin/fig1.jpg",
+                "__Annotations": [
+                    "type=org.cytoscape.view.presentation.annotations.ImageAnnotation|uuid=0|canvas=background"
+                ],
+            }
+        ]
+    },
+    {
+        "nodes": [
+            {"id": 0, "x": 120, "y": 80, "v": {"name": "TP53", "represents": "ncbigene:7157", "type": "gene"}},
+            {"id": 1, "x": 260, "y": 80, "v": {"name": "MDM2", "represents": "ncbigene:4193", "type": "gene"}},
+        ]
+    },
+    {
+        "visualProperties": [
+            {
+                "default": {
+                    "network": {"NETWORK_BACKGROUND_COLOR": "#FFFFFF"},
+                    "node": {"NODE_SHAPE": "round-rectangle", "NODE_BACKGROUND_COLOR": "#FFFFCC"},
+                    "edge": {},
+                },
+                "nodeMapping": {
+                    "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name", "type": "string"}}
+                },
+                "edgeMapping": {},
+            }
+        ]
+    },
     {"status": [{"error": "", "success": True}]},
 ]
 
 # A fuller document: every aspect kind, aliases, defaults, edges, bypasses, an opaque aspect.
 DOC_FULL = [
     {"CXVersion": "2.0", "hasFragments": False},
-    {"metaData": [{"name": "nodes", "elementCount": 3}, {"name": "edges", "elementCount": 2},
-                  {"name": "networkAttributes"}]},
-    {"attributeDeclarations": [{
-        "networkAttributes": {"name": {"d": "string"}, "version": {"d": "string"}, "year": {"d": "integer"},
-                              "labels": {"d": "list_of_string"}, "score": {"d": "double"},
-                              "curated": {"d": "boolean"}, "note": {}},
-        "nodes": {"name": {"d": "string"}, "type": {"d": "string", "v": "gene"},
-                  "words": {"d": "list_of_string", "a": "w"}, "weight": {"d": "double"}},
-        "edges": {"interaction": {"d": "string", "a": "i"}, "count": {"d": "long"}}}]},
-    {"networkAttributes": [{"name": "Full", "version": "1", "year": 2020, "labels": ["a", "b"], "score": 0.5,
-                            "curated": False, "note": "null type counts as string"}]},
-    {"nodes": [{"id": 0, "x": 0, "y": 0, "v": {"name": "A", "w": ["a", "A"], "weight": 1}},
-               {"id": 1, "x": 10.5, "y": 0, "z": 1, "v": {"name": "B", "type": "chemical"}},
-               {"id": 7, "x": 20, "y": 5}]},
+    {
+        "metaData": [
+            {"name": "nodes", "elementCount": 3},
+            {"name": "edges", "elementCount": 2},
+            {"name": "networkAttributes"},
+        ]
+    },
+    {
+        "attributeDeclarations": [
+            {
+                "networkAttributes": {
+                    "name": {"d": "string"},
+                    "version": {"d": "string"},
+                    "year": {"d": "integer"},
+                    "labels": {"d": "list_of_string"},
+                    "score": {"d": "double"},
+                    "curated": {"d": "boolean"},
+                    "note": {},
+                },
+                "nodes": {
+                    "name": {"d": "string"},
+                    "type": {"d": "string", "v": "gene"},
+                    "words": {"d": "list_of_string", "a": "w"},
+                    "weight": {"d": "double"},
+                },
+                "edges": {"interaction": {"d": "string", "a": "i"}, "count": {"d": "long"}},
+            }
+        ]
+    },
+    {
+        "networkAttributes": [
+            {
+                "name": "Full",
+                "version": "1",
+                "year": 2020,
+                "labels": ["a", "b"],
+                "score": 0.5,
+                "curated": False,
+                "note": "null type counts as string",
+            }
+        ]
+    },
+    {
+        "nodes": [
+            {"id": 0, "x": 0, "y": 0, "v": {"name": "A", "w": ["a", "A"], "weight": 1}},
+            {"id": 1, "x": 10.5, "y": 0, "z": 1, "v": {"name": "B", "type": "chemical"}},
+            {"id": 7, "x": 20, "y": 5},
+        ]
+    },
     {"edges": [{"id": 0, "s": 0, "t": 1, "v": {"i": "binds", "count": 3}}, {"id": 1, "s": 1, "t": 7}]},
-    {"visualProperties": [{
-        "default": {"network": {}, "node": {"NODE_WIDTH": 60}, "edge": {}},
-        "nodeMapping": {
-            "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name"}},
-            "NODE_WIDTH": {"type": "CONTINUOUS", "definition": {"attribute": "weight", "map": [
-                {"max": 1, "includeMax": True, "maxVPValue": 40},
-                {"min": 1, "includeMin": False, "minVPValue": 40, "maxVPValue": 80, "max": 5, "includeMax": True},
-                {"min": 5, "includeMin": False, "minVPValue": 80}]}},
-            "NODE_SHAPE": {"type": "DISCRETE", "definition": {"attribute": "type", "map": [{"v": "gene", "vp": "ellipse"}]}},
-            "NODE_BORDER_COLOR": {"type": "DISCRETE", "definition": {"attribute": "absent", "type": "string",
-                                                                      "map": [{"v": "x", "vp": "#000000"}]}}},
-        "edgeMapping": {"EDGE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "interaction"}}}}]},
+    {
+        "visualProperties": [
+            {
+                "default": {"network": {}, "node": {"NODE_WIDTH": 60}, "edge": {}},
+                "nodeMapping": {
+                    "NODE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "name"}},
+                    "NODE_WIDTH": {
+                        "type": "CONTINUOUS",
+                        "definition": {
+                            "attribute": "weight",
+                            "map": [
+                                {"max": 1, "includeMax": True, "maxVPValue": 40},
+                                {
+                                    "min": 1,
+                                    "includeMin": False,
+                                    "minVPValue": 40,
+                                    "maxVPValue": 80,
+                                    "max": 5,
+                                    "includeMax": True,
+                                },
+                                {"min": 5, "includeMin": False, "minVPValue": 80},
+                            ],
+                        },
+                    },
+                    "NODE_SHAPE": {
+                        "type": "DISCRETE",
+                        "definition": {"attribute": "type", "map": [{"v": "gene", "vp": "ellipse"}]},
+                    },
+                    "NODE_BORDER_COLOR": {
+                        "type": "DISCRETE",
+                        "definition": {"attribute": "absent", "type": "string", "map": [{"v": "x", "vp": "#000000"}]},
+                    },
+                },
+                "edgeMapping": {"EDGE_LABEL": {"type": "PASSTHROUGH", "definition": {"attribute": "interaction"}}},
+            }
+        ]
+    },
     {"nodeBypasses": [{"id": 7, "v": {"NODE_BACKGROUND_COLOR": "#FF0000"}}]},
     {"edgeBypasses": [{"id": 1, "v": {"EDGE_WIDTH": 3}}]},
     {"visualEditorProperties": [{"properties": {"nodeSizeLocked": False}}]},
@@ -93,7 +194,7 @@ def test_json_text_and_bytes_are_accepted():
     text = json.dumps(DOC_FULL)
     assert validate_cx2(text) == []
     assert validate_cx2(text.encode()) == []
-    assert validate_cx2(b"[{") [0].startswith("Not valid JSON")
+    assert validate_cx2(b"[{")[0].startswith("Not valid JSON")
 
 
 def test_opaque_aspects_may_sit_anywhere_before_status():
@@ -110,10 +211,12 @@ def test_edge_less_network_without_edges_aspect_passes():
 
 # --- mutations: (id, mutate(doc) -> doc, expected fragment) -------------------------------
 
+
 def _set(path_fn, key, value):
     def mutate(doc):
         path_fn(doc)[key] = value
         return doc
+
     return mutate
 
 
@@ -121,6 +224,7 @@ def _del(path_fn, key):
     def mutate(doc):
         del path_fn(doc)[key]
         return doc
+
     return mutate
 
 
@@ -128,6 +232,7 @@ def _insert(position, fragment):
     def mutate(doc):
         doc.insert(position if position >= 0 else len(doc) + position, fragment)
         return doc
+
     return mutate
 
 
@@ -136,6 +241,7 @@ def _move(name, before):
         fragment = doc.pop(index_of(doc, name))
         doc.insert(index_of(doc, before), fragment)
         return doc
+
     return mutate
 
 
@@ -172,65 +278,145 @@ MUTATIONS = [
     ("aspect-not-array", lambda doc: [*doc[:4], {"nodes": {"id": 0}}, *doc[5:]], "expected an array of elements"),
     ("no-status", lambda doc: doc[:-1], "CX document ends without a 'status' aspect defined"),
     ("status-not-last", _move("status", "visualProperties"), "status must be the last aspect"),
-    ("status-two-elements", lambda doc: [*doc[:-1], {"status": [{"error": "", "success": True}] * 2}],
-     "Aspect 'status' should have one element in it."),
-    ("status-failure", lambda doc: [*doc[:-1], {"status": [{"error": "boom", "success": False}]}],
-     "Error status received in CX document"),
-    ("three-metadata", lambda doc: [*doc[:-1], {"metaData": []}, {"metaData": []}, doc[-1]],
-     "Only 2 metadata aspects are allowed"),
-    ("aspect-after-post-metadata", lambda doc: [*doc[:-1], {"metaData": []}, {"cyTableColumn": []}, doc[-1]],
-     "Only status aspect is allowed after post metadata section"),
-    ("order-nodes-before-network", _move("nodes", "networkAttributes"), "Aspect 'networkAttributes' must come before 'nodes'"),
-    ("declarations-after-nodes", _move("attributeDeclarations", "visualProperties"),
-     "Attribute name is not declared in attributeDeclarations aspect."),
+    (
+        "status-two-elements",
+        lambda doc: [*doc[:-1], {"status": [{"error": "", "success": True}] * 2}],
+        "Aspect 'status' should have one element in it.",
+    ),
+    (
+        "status-failure",
+        lambda doc: [*doc[:-1], {"status": [{"error": "boom", "success": False}]}],
+        "Error status received in CX document",
+    ),
+    (
+        "three-metadata",
+        lambda doc: [*doc[:-1], {"metaData": []}, {"metaData": []}, doc[-1]],
+        "Only 2 metadata aspects are allowed",
+    ),
+    (
+        "aspect-after-post-metadata",
+        lambda doc: [*doc[:-1], {"metaData": []}, {"cyTableColumn": []}, doc[-1]],
+        "Only status aspect is allowed after post metadata section",
+    ),
+    (
+        "order-nodes-before-network",
+        _move("nodes", "networkAttributes"),
+        "Aspect 'networkAttributes' must come before 'nodes'",
+    ),
+    (
+        "declarations-after-nodes",
+        _move("attributeDeclarations", "visualProperties"),
+        "Attribute name is not declared in attributeDeclarations aspect.",
+    ),
     # §2 metaData
-    ("count-mismatch", lambda doc: (aspect(doc, "metaData")[2].update(elementCount=3), doc)[1],
-     "Element count mismatch in aspect nodes. Metadata declared element count 3, but 2 was received in CX."),
-    ("count-mismatch-absent-aspect", lambda doc: (aspect(doc, "metaData").append({"name": "edges", "elementCount": 1}), doc)[1],
-     "Element count mismatch in aspect edges. Metadata declared element count 1, but 0 was received in CX."),
-    ("metadata-without-name", lambda doc: (aspect(doc, "metaData").append({"elementCount": 1}), doc)[1],
-     "'name' is required"),
+    (
+        "count-mismatch",
+        lambda doc: (aspect(doc, "metaData")[2].update(elementCount=3), doc)[1],
+        "Element count mismatch in aspect nodes. Metadata declared element count 3, but 2 was received in CX.",
+    ),
+    (
+        "count-mismatch-absent-aspect",
+        lambda doc: (aspect(doc, "metaData").append({"name": "edges", "elementCount": 1}), doc)[1],
+        "Element count mismatch in aspect edges. Metadata declared element count 1, but 0 was received in CX.",
+    ),
+    (
+        "metadata-without-name",
+        lambda doc: (aspect(doc, "metaData").append({"elementCount": 1}), doc)[1],
+        "'name' is required",
+    ),
     # §3 attributeDeclarations
-    ("two-declaration-elements", lambda doc: (aspect(doc, "attributeDeclarations").append({}), doc)[1],
-     "Only one attributeDeclarations element is allowed"),
-    ("alias-on-network-attribute", _set(lambda doc: decl(doc)["networkAttributes"], "name", {"d": "string", "a": "n"}),
-     "Declaring an alias for network attribute 'name' is not allowed"),
-    ("default-on-network-attribute", _set(lambda doc: decl(doc)["networkAttributes"], "name", {"d": "string", "v": "x"}),
-     "Declaring default value 'x' on network attribute 'name' is not allowed"),
+    (
+        "two-declaration-elements",
+        lambda doc: (aspect(doc, "attributeDeclarations").append({}), doc)[1],
+        "Only one attributeDeclarations element is allowed",
+    ),
+    (
+        "alias-on-network-attribute",
+        _set(lambda doc: decl(doc)["networkAttributes"], "name", {"d": "string", "a": "n"}),
+        "Declaring an alias for network attribute 'name' is not allowed",
+    ),
+    (
+        "default-on-network-attribute",
+        _set(lambda doc: decl(doc)["networkAttributes"], "name", {"d": "string", "v": "x"}),
+        "Declaring default value 'x' on network attribute 'name' is not allowed",
+    ),
     ("unknown-data-type", _set(lambda doc: decl(doc)["nodes"], "type", {"d": "text"}), "unknown data type 'text'"),
-    ("default-of-wrong-type", _set(lambda doc: decl(doc)["nodes"], "type", {"d": "string", "v": 3}),
-     "Default value of attribute 'type' in aspect nodes: Value 3 is not a string."),
-    ("undeclared-network-attribute", _set(net, "foo", "bar"), "Attribute foo is not declared in attributeDeclarations aspect."),
+    (
+        "default-of-wrong-type",
+        _set(lambda doc: decl(doc)["nodes"], "type", {"d": "string", "v": 3}),
+        "Default value of attribute 'type' in aspect nodes: Value 3 is not a string.",
+    ),
+    (
+        "undeclared-network-attribute",
+        _set(net, "foo", "bar"),
+        "Attribute foo is not declared in attributeDeclarations aspect.",
+    ),
     ("undeclared-node-attribute", _set(node_v(0), "score", 1.5), "node 0: Attribute score is not declared"),
-    ("no-declarations-aspect", lambda doc: [f for f in doc if "attributeDeclarations" not in f],
-     "Attribute name is not declared in attributeDeclarations aspect."),
+    (
+        "no-declarations-aspect",
+        lambda doc: [f for f in doc if "attributeDeclarations" not in f],
+        "Attribute name is not declared in attributeDeclarations aspect.",
+    ),
     ("string-type", _set(node_v(1), "name", 5), "node 1: attribute 'name': Value 5 is not a string."),
     ("list-item-type", _set(net, "organism", ["Homo sapiens", 9606]), "Incorrect data type found in list: Value 9606"),
     ("empty-list", _set(net, "organism", []), "Empty list declared as list_of_string"),
-    ("scalar-for-list", _set(net, "organism", "Homo sapiens"), "is not consistent with the declared type list_of_string"),
-    ("stringified-list", _set(net, "organism", "['Homo sapiens']"), "is not consistent with the declared type list_of_string"),
-    ("boolean-type", lambda doc: (decl(doc)["networkAttributes"].update(flag={"d": "boolean"}), net(doc).update(flag="true"), doc)[2],
-     "Value 'true' is not a boolean type."),
-    ("integer-type", lambda doc: (decl(doc)["networkAttributes"].update(year={"d": "integer"}), net(doc).update(year="2020"), doc)[2],
-     "Value '2020' is not an integer."),
-    ("double-nan", lambda doc: (decl(doc)["networkAttributes"].update(s={"d": "double"}), net(doc).update(s=float("nan")), doc)[2],
-     "Value nan is not a finite number."),
+    (
+        "scalar-for-list",
+        _set(net, "organism", "Homo sapiens"),
+        "is not consistent with the declared type list_of_string",
+    ),
+    (
+        "stringified-list",
+        _set(net, "organism", "['Homo sapiens']"),
+        "is not consistent with the declared type list_of_string",
+    ),
+    (
+        "boolean-type",
+        lambda doc: (decl(doc)["networkAttributes"].update(flag={"d": "boolean"}), net(doc).update(flag="true"), doc)[
+            2
+        ],
+        "Value 'true' is not a boolean type.",
+    ),
+    (
+        "integer-type",
+        lambda doc: (decl(doc)["networkAttributes"].update(year={"d": "integer"}), net(doc).update(year="2020"), doc)[
+            2
+        ],
+        "Value '2020' is not an integer.",
+    ),
+    (
+        "double-nan",
+        lambda doc: (decl(doc)["networkAttributes"].update(s={"d": "double"}), net(doc).update(s=float("nan")), doc)[2],
+        "Value nan is not a finite number.",
+    ),
     # §4 networkAttributes
-    ("two-network-attribute-elements", lambda doc: (aspect(doc, "networkAttributes").append({"name": "x"}), doc)[1],
-     "Only one networkAttributes element is allowed in CX."),
+    (
+        "two-network-attribute-elements",
+        lambda doc: (aspect(doc, "networkAttributes").append({"name": "x"}), doc)[1],
+        "Only one networkAttributes element is allowed in CX.",
+    ),
     ("name-too-long", _set(net, "name", "x" * 501), "name has 501 characters; NDEx stores at most 500"),
     ("version-too-long", _set(net, "version", "v" * 101), "version has 101 characters; NDEx stores at most 100"),
     # §5 nodes, edges, references
     ("node-id-missing", _del(node(1), "id"), "Node id is missing."),
     ("node-id-not-int", _set(node(1), "id", "1"), "Node id '1' is not an integer."),
     ("node-id-duplicate", _set(node(1), "id", 0), "Duplicate Id 0 found in aspect nodes."),
-    ("id-inside-v", lambda doc: (decl(doc)["nodes"].update(id={"d": "long"}), node_v(0)(doc).update(id=5), doc)[2],
-     "node 0: 'id' is not allowed as a node attribute."),
+    (
+        "id-inside-v",
+        lambda doc: (decl(doc)["nodes"].update(id={"d": "long"}), node_v(0)(doc).update(id=5), doc)[2],
+        "node 0: 'id' is not allowed as a node attribute.",
+    ),
     ("x-without-y", _del(node(0), "y"), "One or more Coordinate values are missing in node 0."),
-    ("z-without-xy", lambda doc: (node(0)(doc).pop("x"), node(0)(doc).pop("y"), node(0)(doc).update(z=1), doc)[3],
-     "One or more Coordinate values are missing in node 0."),
-    ("layout-then-no-coordinates", lambda doc: (node(1)(doc).pop("x"), node(1)(doc).pop("y"), doc)[2],
-     "Coordinates missing in node 1"),
+    (
+        "z-without-xy",
+        lambda doc: (node(0)(doc).pop("x"), node(0)(doc).pop("y"), node(0)(doc).update(z=1), doc)[3],
+        "One or more Coordinate values are missing in node 0.",
+    ),
+    (
+        "layout-then-no-coordinates",
+        lambda doc: (node(1)(doc).pop("x"), node(1)(doc).pop("y"), doc)[2],
+        "Coordinates missing in node 1",
+    ),
     ("coordinate-not-number", _set(node(1), "x", "260"), "Coordinate x of node 1 is not a number"),
 ]
 
@@ -240,28 +426,68 @@ MUTATIONS_FULL = [
     ("edge-target-missing", _del(edge(1), "t"), "edge 1: 't' (the target node id) is missing."),
     ("edge-duplicate-id", _set(edge(1), "id", 0), "Duplicate Id 0 found in aspect edges."),
     ("edge-undefined-node", _set(edge(1), "t", 99), "1 undefined ids found in aspect nodes: [99]"),
-    ("node-bypass-undefined", lambda doc: (aspect(doc, "nodeBypasses")[0].update(id=42), doc)[1],
-     "1 undefined ids found in aspect nodes: [42]"),
-    ("edge-bypass-undefined", lambda doc: (aspect(doc, "edgeBypasses")[0].update(id=5), doc)[1],
-     "1 undefined ids found in aspect edges: [5]"),
-    ("bypass-without-id", lambda doc: (aspect(doc, "nodeBypasses")[0].pop("id"), doc)[1], "element without an integer 'id'"),
-    ("full-name-instead-of-alias", lambda doc: (node_v(0)(doc).update(words=node_v(0)(doc).pop("w")), doc)[1],
-     "node 0: attribute 'words' has an alias; elements must use the alias."),
-    ("edge-attribute-type", _set(lambda doc: edge(0)(doc)["v"], "count", "3"), "edge 0: attribute 'count': Value '3' is not a long."),
+    (
+        "node-bypass-undefined",
+        lambda doc: (aspect(doc, "nodeBypasses")[0].update(id=42), doc)[1],
+        "1 undefined ids found in aspect nodes: [42]",
+    ),
+    (
+        "edge-bypass-undefined",
+        lambda doc: (aspect(doc, "edgeBypasses")[0].update(id=5), doc)[1],
+        "1 undefined ids found in aspect edges: [5]",
+    ),
+    (
+        "bypass-without-id",
+        lambda doc: (aspect(doc, "nodeBypasses")[0].pop("id"), doc)[1],
+        "element without an integer 'id'",
+    ),
+    (
+        "full-name-instead-of-alias",
+        lambda doc: (node_v(0)(doc).update(words=node_v(0)(doc).pop("w")), doc)[1],
+        "node 0: attribute 'words' has an alias; elements must use the alias.",
+    ),
+    (
+        "edge-attribute-type",
+        _set(lambda doc: edge(0)(doc)["v"], "count", "3"),
+        "edge 0: attribute 'count': Value '3' is not a long.",
+    ),
     # §6 visualProperties
-    ("mapping-type-missing", _del(node_mapping("NODE_LABEL"), "type"), "Mapping type is missing for visual property NODE_LABEL"),
-    ("mapping-type-unknown", _set(node_mapping("NODE_LABEL"), "type", "LINEAR"), "is not PASSTHROUGH, DISCRETE or CONTINUOUS"),
-    ("mapping-undeclared-without-type", _del(lambda doc: node_mapping("NODE_BORDER_COLOR")(doc)["definition"], "type"),
-     "Mapping error: NODE_BORDER_COLOR lacks data type on attribute 'absent'."),
-    ("mapping-on-alias", _set(lambda doc: node_mapping("NODE_LABEL")(doc)["definition"], "attribute", "w"),
-     "Mapping error: NODE_LABEL uses alias 'w'; use the full attribute name 'words'."),
-    ("continuous-range-without-vp", lambda doc: (node_mapping("NODE_WIDTH")(doc)["definition"]["map"][2].pop("minVPValue"), doc)[1],
-     "CONTINUOUS mapping of NODE_WIDTH: range 2 has neither minVPValue nor maxVPValue."),
-    ("discrete-entry-without-vp", lambda doc: (node_mapping("NODE_SHAPE")(doc)["definition"]["map"][0].pop("vp"), doc)[1],
-     "DISCRETE mapping of NODE_SHAPE: entry 0 needs 'v' and 'vp'."),
+    (
+        "mapping-type-missing",
+        _del(node_mapping("NODE_LABEL"), "type"),
+        "Mapping type is missing for visual property NODE_LABEL",
+    ),
+    (
+        "mapping-type-unknown",
+        _set(node_mapping("NODE_LABEL"), "type", "LINEAR"),
+        "is not PASSTHROUGH, DISCRETE or CONTINUOUS",
+    ),
+    (
+        "mapping-undeclared-without-type",
+        _del(lambda doc: node_mapping("NODE_BORDER_COLOR")(doc)["definition"], "type"),
+        "Mapping error: NODE_BORDER_COLOR lacks data type on attribute 'absent'.",
+    ),
+    (
+        "mapping-on-alias",
+        _set(lambda doc: node_mapping("NODE_LABEL")(doc)["definition"], "attribute", "w"),
+        "Mapping error: NODE_LABEL uses alias 'w'; use the full attribute name 'words'.",
+    ),
+    (
+        "continuous-range-without-vp",
+        lambda doc: (node_mapping("NODE_WIDTH")(doc)["definition"]["map"][2].pop("minVPValue"), doc)[1],
+        "CONTINUOUS mapping of NODE_WIDTH: range 2 has neither minVPValue nor maxVPValue.",
+    ),
+    (
+        "discrete-entry-without-vp",
+        lambda doc: (node_mapping("NODE_SHAPE")(doc)["definition"]["map"][0].pop("vp"), doc)[1],
+        "DISCRETE mapping of NODE_SHAPE: entry 0 needs 'v' and 'vp'.",
+    ),
     ("mapping-without-definition", _del(node_mapping("NODE_SHAPE"), "definition"), "NODE_SHAPE has no definition"),
-    ("editor-properties-shape", lambda doc: (aspect(doc, "visualEditorProperties").append({"x": 1}), doc)[1],
-     "visualEditorProperties: expected elements"),
+    (
+        "editor-properties-shape",
+        lambda doc: (aspect(doc, "visualEditorProperties").append({"x": 1}), doc)[1],
+        "visualEditorProperties: expected elements",
+    ),
 ]
 
 
@@ -303,9 +529,11 @@ def test_validate_style_without_declarations_requires_types():
 
 # --- CLI ----------------------------------------------------------------------------------
 
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pfocr_ndex", "validate", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "validate", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_cli_exit_codes_and_messages(tmp_path):
@@ -361,12 +589,26 @@ ONE_BAD_NODE_AMONG_MANY = [
     ("bool-x", lambda n: n.update(x=True), "Coordinate x of node 40 is not a number: True."),
     ("z-only-here", lambda n: n.update(z="1"), "Coordinate z of node 40 is not a number: '1'."),
     ("no-coordinates", lambda n: (n.pop("x"), n.pop("y")), "Coordinates missing in node 40"),
-    ("null-attribute", lambda n: n["v"].update(represents=None), "node 40: attribute 'represents': Value None is not a string."),
-    ("empty-words", lambda n: n["v"].update(words=[]), "node 40: attribute 'words': Empty list declared as list_of_string"),
-    ("int-in-words", lambda n: n["v"]["words"].append(7),
-     "node 40: attribute 'words': Incorrect data type found in list: Value 7 is not a string."),
-    ("tuple-words", lambda n: n["v"].update(words=tuple(n["v"]["words"])),
-     "is not consistent with the declared type list_of_string."),
+    (
+        "null-attribute",
+        lambda n: n["v"].update(represents=None),
+        "node 40: attribute 'represents': Value None is not a string.",
+    ),
+    (
+        "empty-words",
+        lambda n: n["v"].update(words=[]),
+        "node 40: attribute 'words': Empty list declared as list_of_string",
+    ),
+    (
+        "int-in-words",
+        lambda n: n["v"]["words"].append(7),
+        "node 40: attribute 'words': Incorrect data type found in list: Value 7 is not a string.",
+    ),
+    (
+        "tuple-words",
+        lambda n: n["v"].update(words=tuple(n["v"]["words"])),
+        "is not consistent with the declared type list_of_string.",
+    ),
     ("int-name", lambda n: n["v"].update(name=3), "node 40: attribute 'name': Value 3 is not a string."),
     ("undeclared", lambda n: n["v"].update(score=1.0), "node 40: Attribute score is not declared"),
     ("duplicate-id", lambda n: n.update(id=0), "Duplicate Id 0 found in aspect nodes."),
@@ -374,8 +616,9 @@ ONE_BAD_NODE_AMONG_MANY = [
 ]
 
 
-@pytest.mark.parametrize("mutate, expected", [m[1:] for m in ONE_BAD_NODE_AMONG_MANY],
-                         ids=[m[0] for m in ONE_BAD_NODE_AMONG_MANY])
+@pytest.mark.parametrize(
+    "mutate, expected", [m[1:] for m in ONE_BAD_NODE_AMONG_MANY], ids=[m[0] for m in ONE_BAD_NODE_AMONG_MANY]
+)
 def test_one_bad_node_among_many_is_reported(mutate, expected):
     doc = _figure_network()
     assert validate_cx2(doc) == []
@@ -386,11 +629,11 @@ def test_one_bad_node_among_many_is_reported(mutate, expected):
 
 def test_unusual_but_valid_nodes_pass():
     doc = _figure_network()
-    _figure_node(doc, 3).update(x=10**400)                 # too big for a float, still an integer
-    _figure_node(doc, 4).update(v=None)                    # no attributes
-    _figure_node(doc, 5).update(z=2.5)                     # a z coordinate
+    _figure_node(doc, 3).update(x=10**400)  # too big for a float, still an integer
+    _figure_node(doc, 4).update(v=None)  # no attributes
+    _figure_node(doc, 5).update(z=2.5)  # a z coordinate
     for node in next(f["nodes"] for f in doc if "nodes" in f)[6:]:
-        node["v"].pop("represents", None)                  # an optional attribute on few nodes only
+        node["v"].pop("represents", None)  # an optional attribute on few nodes only
     assert validate_cx2(doc) == []
 
 

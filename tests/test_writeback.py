@@ -13,8 +13,8 @@ from pfocr_ndex.writeback import NdexMap, database_map_path, fill_from_map, read
 
 UUID_A = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 UUID_B = "0d1c9d2e-aaaa-4bbb-8ccc-123456789abc"
-EMPTY = "PMC10037071__gr7"                                   # ndex: ''
-FILLED = "PMC1635360__zmk0100678110001"                      # ndex: faab0cd9-…
+EMPTY = "PMC10037071__gr7"  # ndex: ''
+FILLED = "PMC1635360__zmk0100678110001"  # ndex: faab0cd9-…
 FILLED_UUID = "faab0cd9-df21-11ea-99da-0ac135e8bacf"
 
 
@@ -31,7 +31,7 @@ def test_set_ndex_field_changes_only_that_line(sample_db: Path) -> None:
     after = path.read_bytes()
     assert lines_differing(before, after) == [(b"ndex: ''\n", f"ndex: {UUID_A}\n".encode())]
     assert read_ndex_field(path) == UUID_A
-    assert set_ndex_field(path, UUID_A) is False             # already there: file untouched
+    assert set_ndex_field(path, UUID_A) is False  # already there: file untouched
     assert path.read_bytes() == after
 
 
@@ -59,11 +59,14 @@ def test_ndex_lines_outside_front_matter_or_nested_are_ignored(tmp_path: Path) -
     assert path.read_bytes() == body.replace(b"ndex: ''", f"ndex: {UUID_A}".encode())
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"figid: x\nndex: ''\n", "no YAML front matter"),
-    (b"---\nfigid: x\nndex: ''\n", "not closed"),
-    (b"---\nndex: ''\nndex: ''\n---\n", "more than one"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"figid: x\nndex: ''\n", "no YAML front matter"),
+        (b"---\nfigid: x\nndex: ''\n", "not closed"),
+        (b"---\nndex: ''\nndex: ''\n---\n", "more than one"),
+    ],
+)
 def test_bad_records_raise_one_line_naming_the_file(tmp_path: Path, content: bytes, problem: str) -> None:
     path = tmp_path / "bad.md"
     path.write_bytes(content)
@@ -93,9 +96,9 @@ def test_map_keeps_order_replaces_and_appends(sample_db: Path) -> None:
     assert map_path == sample_db / "_data" / "ndex_map.tsv"
     before = map_path.read_text().splitlines()
     ndex_map = NdexMap(map_path)
-    ndex_map.set(FILLED, UUID_B)          # replace in place
-    ndex_map.set(EMPTY, UUID_A)           # append
-    assert map_path.read_text().splitlines() == before   # nothing written before flush
+    ndex_map.set(FILLED, UUID_B)  # replace in place
+    ndex_map.set(EMPTY, UUID_A)  # append
+    assert map_path.read_text().splitlines() == before  # nothing written before flush
     assert ndex_map.flush() is True and ndex_map.flush() is False
     after = map_path.read_text().splitlines()
     expected = [f"{FILLED}\t{UUID_B}" if line.startswith(FILLED + "\t") else line for line in before]
@@ -117,8 +120,10 @@ def test_fill_from_map(sample_db: Path, tmp_path: Path) -> None:
     figures = sample_db / "_figures"
     originals = {p.name: p.read_bytes() for p in figures.iterdir()}
     map_path = tmp_path / "map.tsv"
-    map_path.write_text(f"{EMPTY}\t{UUID_A}\n{FILLED}\t{UUID_B}\n"
-                        f"PMC164216__cm0330012005\ta994bd8e-df26-11ea-99da-0ac135e8bacf\nbroken line\n")
+    map_path.write_text(
+        f"{EMPTY}\t{UUID_A}\n{FILLED}\t{UUID_B}\n"
+        f"PMC164216__cm0330012005\ta994bd8e-df26-11ea-99da-0ac135e8bacf\nbroken line\n"
+    )
     report = fill_from_map([figures], map_path)
     assert report.filled == [EMPTY]
     assert report.unchanged == ["PMC164216__cm0330012005"]
@@ -136,8 +141,12 @@ def test_fill_from_map(sample_db: Path, tmp_path: Path) -> None:
 def test_fill_cli(sample_db: Path, tmp_path: Path) -> None:
     map_path = tmp_path / "map.tsv"
     map_path.write_text(f"{EMPTY}\t{UUID_A}\nbad\n")
-    run = subprocess.run([sys.executable, "-m", "pfocr_ndex", "fill", str(sample_db), "--map", str(map_path)],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "fill", str(sample_db), "--map", str(map_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1
     assert run.stderr.strip() == f"pfocr-ndex: {map_path}:2: expected 'figid<TAB>uuid', found 1 field(s)"
     assert run.stdout.startswith("1 filled, 0 replaced, 0 unchanged, 0 conflicting")

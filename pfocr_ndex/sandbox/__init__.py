@@ -28,7 +28,7 @@ from .faults import FAULT_KINDS, Fault, FaultPlan
 from .server import LoadQueue, RequestRecord, SandboxHTTPServer
 from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, VISIBILITIES, SandboxStore, parse_uuid
 
-__all__ = ["NdexSandbox", "DEFAULT_RECORD_LIMIT", "FaultPlan", "Fault", "FAULT_KINDS", "RequestRecord"]
+__all__ = ["DEFAULT_RECORD_LIMIT", "FAULT_KINDS", "Fault", "FaultPlan", "NdexSandbox", "RequestRecord"]
 
 DEFAULT_RECORD_LIMIT = 100_000  # requests kept in NdexSandbox.requests unless told otherwise
 
@@ -58,10 +58,17 @@ class NdexSandbox:
     record_limit : how many requests :attr:`requests` keeps (``None``: unbounded).
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, port: int = 0, *,
-                 users: dict[str, str] | None = None, load_delay: float = 0.2,
-                 max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA,
-                 record_limit: int | None = DEFAULT_RECORD_LIMIT) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        port: int = 0,
+        *,
+        users: dict[str, str] | None = None,
+        load_delay: float = 0.2,
+        max_set_size: int = 100_000,
+        disk_quota: int = DEFAULT_DISK_QUOTA,
+        record_limit: int | None = DEFAULT_RECORD_LIMIT,
+    ) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="ndex-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir.name if self._tempdir else data_dir)  # type: ignore[arg-type]
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -71,8 +78,7 @@ class NdexSandbox:
         self.record_limit = record_limit
         self._records: deque[RequestRecord] = deque(maxlen=record_limit)
         self._records_lock = threading.Lock()
-        self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size,
-                                   disk_quota=disk_quota)
+        self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size, disk_quota=disk_quota)
         try:
             for name, password in (users or {}).items():
                 self._store.add_user(name, password)
@@ -87,8 +93,9 @@ class NdexSandbox:
         self._loads = LoadQueue(self._store, self._httpd.stop)
         for network_id in self._store.pending_loads():  # queued when the last run stopped
             self._loads.schedule(network_id, 0.0)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="ndex-sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="ndex-sandbox-http", daemon=True
+        )
         self._thread.start()
         self._closed = False
 
@@ -111,8 +118,9 @@ class NdexSandbox:
     def __enter__(self) -> NdexSandbox:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # --- set-up ---------------------------------------------------------------------------
@@ -121,8 +129,15 @@ class NdexSandbox:
         """Create account ``name`` (or reset its password); returns its ``externalId``."""
         return self._store.add_user(name, password)
 
-    def seed_network(self, owner: str, cx2_list: list[Any], *, uuid: str | None = None,
-                     read_only: bool = False, visibility: str = "PUBLIC") -> str:
+    def seed_network(
+        self,
+        owner: str,
+        cx2_list: list[Any],
+        *,
+        uuid: str | None = None,
+        read_only: bool = False,
+        visibility: str = "PUBLIC",
+    ) -> str:
         """Store a network owned by ``owner`` as already loaded (no delay); returns its UUID.
 
         For state that predates a run, e.g. the 2020 PFOCR networks of another account
@@ -132,8 +147,9 @@ class NdexSandbox:
         if visibility not in VISIBILITIES:
             raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
         owner_id = self._store.user_id(owner) or self._store.add_user(owner, None)
-        status = self._store.create_network(owner_id, orjson.dumps(cx2_list), visibility=visibility,
-                                            network_id=parse_uuid(uuid) if uuid else None)
+        status = self._store.create_network(
+            owner_id, orjson.dumps(cx2_list), visibility=visibility, network_id=parse_uuid(uuid) if uuid else None
+        )
         self._store.run_loading_task(status["uuid"])
         if read_only:
             summary = self._store.summary_any(status["uuid"])

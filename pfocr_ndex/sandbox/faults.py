@@ -6,7 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-__all__ = ["Fault", "FaultPlan", "FAULT_KINDS"]
+__all__ = ["FAULT_KINDS", "Fault", "FaultPlan"]
 
 FAULT_KINDS = ("status", "lost_response", "hang")
 
@@ -50,8 +50,16 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, kind: str, *, method: str | None = None, path_regex: str | None = None,
-            count: int | None = 1, status: int = 503, delay: float = 0.0) -> Fault:
+    def add(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        path_regex: str | None = None,
+        count: int | None = 1,
+        status: int = 503,
+        delay: float = 0.0,
+    ) -> Fault:
         """Plan a fault for the next ``count`` requests matching ``method`` and ``path_regex``
         (``re.search`` on the path without query; ``None`` matches all; ``count=None``: forever)."""
         if kind not in FAULT_KINDS:
@@ -60,9 +68,14 @@ class FaultPlan:
             raise ValueError("count must be >= 1 or None")
         if not 100 <= status <= 599:
             raise ValueError(f"status {status} is not an HTTP status code")
-        fault = Fault(kind, method.upper() if method else None,
-                      re.compile(path_regex) if path_regex is not None else None,
-                      count, status, float(delay))
+        fault = Fault(
+            kind,
+            method.upper() if method else None,
+            re.compile(path_regex) if path_regex is not None else None,
+            count,
+            status,
+            float(delay),
+        )
         with self._lock:
             self._faults.append(fault)
         return fault

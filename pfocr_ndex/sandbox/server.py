@@ -23,16 +23,25 @@ from .store import ApiError, SandboxStore, parse_uuid, parse_visibility
 if TYPE_CHECKING:
     from . import NdexSandbox
 
-__all__ = ["RequestRecord", "SandboxHTTPServer", "LoadQueue", "form_field"]
+__all__ = ["LoadQueue", "RequestRecord", "SandboxHTTPServer", "form_field"]
 
 logger = logging.getLogger(__name__)
 
 SERVER_VERSION = "3.0.0"  # what /v2/admin/status reports; /rest/admin/status (v1 service) says "2.0"
-PROXY_REASONS = {429: "Too Many Requests", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-                 504: "Gateway Time-out"}
-ERROR_CODES = {400: "NDEx_Bad_Request_Exception", 401: "NDEx_Unauthorized_Operation_Exception",
-               403: "NDEx_Forbidden_Operation_Exception", 404: "NDEx_Object_Not_Found_Exception",
-               409: "NDEx_Duplicate_Object_Exception", 415: "NDEx_Unsupported_Media_Type"}
+PROXY_REASONS = {
+    429: "Too Many Requests",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
+ERROR_CODES = {
+    400: "NDEx_Bad_Request_Exception",
+    401: "NDEx_Unauthorized_Operation_Exception",
+    403: "NDEx_Forbidden_Operation_Exception",
+    404: "NDEx_Object_Not_Found_Exception",
+    409: "NDEx_Duplicate_Object_Exception",
+    415: "NDEx_Unsupported_Media_Type",
+}
 
 
 class RequestRecord(NamedTuple):
@@ -76,8 +85,10 @@ def fault_reply(status: int) -> Reply:
     """A front proxy's HTML page for 429/5xx gateway codes, the NDEx JSON error body otherwise."""
     if status in PROXY_REASONS or status > 500:
         reason = PROXY_REASONS.get(status, "Error")
-        page = (f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} "
-                f"{reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+        page = (
+            f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} "
+            f"{reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        )
         return Reply(status, page.encode(), "text/html")
     code = ERROR_CODES.get(status, "NDEx_Exception")
     return error_reply(ApiError(status, code, f"Injected fault: HTTP {status}."))
@@ -149,9 +160,11 @@ class Request:
         try:
             return int(text)
         except ValueError:
-            raise ApiError.uncaught("jakarta.ws.rs.NotFoundException",
-                                    f"RESTEASY003870: Unable to extract parameter from http request: "
-                                    f"jakarta.ws.rs.QueryParam(\"{name}\") value is '{text}'") from None
+            raise ApiError.uncaught(
+                "jakarta.ws.rs.NotFoundException",
+                f"RESTEASY003870: Unable to extract parameter from http request: "
+                f"jakarta.ws.rs.QueryParam(\"{name}\") value is '{text}'",
+            ) from None
 
     def require_user(self) -> str:
         if self.user_id is None:
@@ -174,8 +187,9 @@ class Request:
             return payload
         if content_type.split(";")[0].strip() == "application/json":
             return self.body
-        raise ApiError(415, "NDEx_Unsupported_Media_Type",
-                       f"RESTEASY003065: Cannot consume content type {content_type or 'none'}")
+        raise ApiError(
+            415, "NDEx_Unsupported_Media_Type", f"RESTEASY003065: Cannot consume content type {content_type or 'none'}"
+        )
 
 
 _BOUNDARY = re.compile(r';\s*boundary=(?:"([^"]+)"|([^\s;]+))', re.IGNORECASE)
@@ -199,7 +213,7 @@ def form_field(content_type: str, body: bytes, name: str) -> bytes | None:
     wanted = name.encode("utf-8")
     # parts sit between "\r\n--boundary" lines; the first delimiter may open the body without "\r\n"
     for part in (b"\r\n" + body).split(delimiter)[1:]:
-        if part.startswith(b"--"):          # the close delimiter: no more parts
+        if part.startswith(b"--"):  # the close delimiter: no more parts
             break
         head, separator, payload = part.partition(b"\r\n\r\n")
         if not separator:
@@ -257,9 +271,13 @@ class Api:
         return parse_uuid(request.match.group("id"))
 
     def _status(self, version: str) -> dict[str, Any]:
-        return {"networkCount": 0, "userCount": 0, "groupCount": 0, "message": "Online",
-                "properties": {"ServerVersion": version, "ServerResultLimit": "10000",
-                               "Build": "ndex-sandbox"}}
+        return {
+            "networkCount": 0,
+            "userCount": 0,
+            "groupCount": 0,
+            "message": "Online",
+            "properties": {"ServerVersion": version, "ServerResultLimit": "10000", "Build": "ndex-sandbox"},
+        }
 
     def status_v1(self, request: Request) -> Reply:
         return json_reply(200, self._status("2.0"))
@@ -272,11 +290,14 @@ class Api:
         visibility = parse_visibility(request.arg("visibility"))
         folder = request.arg("folderId")
         folder_id = parse_uuid(folder) if folder else None
-        status = self.store.create_network(user_id, request.cx2_upload(), visibility=visibility,
-                                           folder_id=folder_id)
+        status = self.store.create_network(user_id, request.cx2_upload(), visibility=visibility, folder_id=folder_id)
         self.sb._loads.schedule(status["uuid"], self.sb.load_delay)
-        return json_reply(201, status, Location=f"{self.sb.url}/v3/networks/{status['uuid']}",
-                          **{"Access-Control-Expose-Headers": "Location"})
+        return json_reply(
+            201,
+            status,
+            Location=f"{self.sb.url}/v3/networks/{status['uuid']}",
+            **{"Access-Control-Expose-Headers": "Location"},
+        )
 
     def update_network(self, request: Request) -> Reply:
         user_id = request.require_user()
@@ -371,11 +392,16 @@ class Api:
         if not isinstance(body, dict) or not str(body.get("name") or "").strip():
             raise ApiError.bad_request("Folder name cannot be empty.")
         parent = body.get("parent")
-        folder_id = self.store.create_folder(user_id, body["name"], body.get("description"),
-                                             parse_uuid(parent) if parent else None)
+        folder_id = self.store.create_folder(
+            user_id, body["name"], body.get("description"), parse_uuid(parent) if parent else None
+        )
         url = f"{self.sb.url}/v3/files/folders/{folder_id}"
-        return json_reply(201, {"uuid": folder_id, "modificationTime": int(time.time() * 1000)},
-                          Location=url, **{"Access-Control-Expose-Headers": "Location"})
+        return json_reply(
+            201,
+            {"uuid": folder_id, "modificationTime": int(time.time() * 1000)},
+            Location=url,
+            **{"Access-Control-Expose-Headers": "Location"},
+        )
 
     def get_folder(self, request: Request) -> Reply:
         return json_reply(200, self.store.folder_info(self._id(request), request.user_id))
@@ -387,9 +413,13 @@ class Api:
         body = request.json() if request.body else {}
         if not isinstance(body, dict):
             raise ApiError.bad_request("A JSON search object is required.")
-        result = self.store.search_networks(str(body.get("searchString") or ""), body.get("accountName"),
-                                            request.user_id, request.int_arg("start", 0),
-                                            request.int_arg("size", 100))
+        result = self.store.search_networks(
+            str(body.get("searchString") or ""),
+            body.get("accountName"),
+            request.user_id,
+            request.int_arg("start", 0),
+            request.int_arg("size", 100),
+        )
         return json_reply(200, result)
 
 
@@ -397,7 +427,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SandboxHTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request log is ``NdexSandbox.requests``."""
 
     def do_GET(self) -> None:
@@ -443,9 +473,13 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api
         resolved = api.resolve(method, path)
         if resolved is None:
-            return error_reply(ApiError.not_found(f"RESTEASY003210: Could not find resource for full path: "
-                                                  f"{self.server.sandbox.url}{path} (not served by the "
-                                                  f"NDEx sandbox)"))
+            return error_reply(
+                ApiError.not_found(
+                    f"RESTEASY003210: Could not find resource for full path: "
+                    f"{self.server.sandbox.url}{path} (not served by the "
+                    f"NDEx sandbox)"
+                )
+            )
         handler, match = resolved
         try:
             user_id = self._authenticate()

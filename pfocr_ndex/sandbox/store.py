@@ -26,7 +26,7 @@ import orjson
 from ..errors import PfocrError
 from ..validate import validate_cx2
 
-__all__ = ["ApiError", "SandboxStore", "DB_FILENAME", "VISIBILITIES", "DEFAULT_DISK_QUOTA"]
+__all__ = ["DB_FILENAME", "DEFAULT_DISK_QUOTA", "VISIBILITIES", "ApiError", "SandboxStore"]
 
 DB_FILENAME = "ndex-sandbox.sqlite"
 VISIBILITIES = ("PUBLIC", "PRIVATE", "UNLISTED")
@@ -105,13 +105,15 @@ class ApiError(Exception):
 
     @classmethod
     def locked(cls) -> ApiError:
-        return cls(500, "NDEx_Concurrent_Modification_Exception",
-                   "This network is currently locked by another updating process. Please try again.")
+        return cls(
+            500,
+            "NDEx_Concurrent_Modification_Exception",
+            "This network is currently locked by another updating process. Please try again.",
+        )
 
     @classmethod
     def invalid_network(cls) -> ApiError:
-        return cls(500, "NDEx_Modify_Invalid_Network_Exception",
-                   "This operation is not allowed on an invalid network.")
+        return cls(500, "NDEx_Modify_Invalid_Network_Exception", "This operation is not allowed on an invalid network.")
 
 
 def parse_uuid(text: str) -> str:
@@ -127,8 +129,10 @@ def parse_visibility(text: str | None) -> str | None:
     if text is None:
         return None
     if text not in VISIBILITIES:
-        raise ApiError.uncaught("java.lang.IllegalArgumentException",
-                                f"No enum constant org.ndexbio.model.object.network.VisibilityType.{text}")
+        raise ApiError.uncaught(
+            "java.lang.IllegalArgumentException",
+            f"No enum constant org.ndexbio.model.object.network.VisibilityType.{text}",
+        )
     return text
 
 
@@ -177,26 +181,32 @@ def _summarize_cx2(cx2: Any) -> dict[str, Any]:
         if key in RESERVED_ATTRIBUTES:
             continue
         data_type = (declared.get(key) or {}).get("d") or "string"
-        properties.append({"predicateString": key, "dataType": data_type,
-                           "value": _network_attribute_value_text(value, data_type)})
+        properties.append(
+            {"predicateString": key, "dataType": data_type, "value": _network_attribute_value_text(value, data_type)}
+        )
     for key in RESERVED_ATTRIBUTES:
         if attributes.get(key) is not None and not isinstance(attributes[key], str):
             raise _LoadFailure(f"Network attribute {key} has to be a string.")
     for column, limit in VARCHAR_LIMITS.items():
         value = attributes.get(column)
         if isinstance(value, str) and len(value) > limit:
-            raise _LoadFailure("DB error when saving network summary: ERROR: value too long for type "
-                               f"character varying({limit})")
+            raise _LoadFailure(
+                f"DB error when saving network summary: ERROR: value too long for type character varying({limit})"
+            )
     nodes = _aspect_elements(cx2, "nodes")
     status = _aspect_elements(cx2, "status")
     warnings = []
     if status and isinstance(status[0], dict) and status[0].get("error"):
         warnings.append("Message from Status aspect: " + str(status[0]["error"]))
     return {
-        "name": attributes.get("name"), "description": attributes.get("description"),
-        "version": attributes.get("version"), "properties": properties,
-        "node_count": len(nodes), "edge_count": len(_aspect_elements(cx2, "edges")),
-        "has_layout": any(isinstance(n, dict) and "x" in n for n in nodes), "warnings": warnings,
+        "name": attributes.get("name"),
+        "description": attributes.get("description"),
+        "version": attributes.get("version"),
+        "properties": properties,
+        "node_count": len(nodes),
+        "edge_count": len(_aspect_elements(cx2, "edges")),
+        "has_layout": any(isinstance(n, dict) and "x" in n for n in nodes),
+        "warnings": warnings,
     }
 
 
@@ -206,7 +216,7 @@ def _typed_value(value: Any, data_type: str) -> Any:
         items = json.loads(value) if isinstance(value, str) else value
         if not isinstance(items, list):
             raise ValueError(f"Value {value} is not a list.")
-        return [_typed_value(item, data_type[len("list_of_"):]) for item in items]
+        return [_typed_value(item, data_type[len("list_of_") :]) for item in items]
     if not isinstance(value, str):
         return value
     if data_type in ("integer", "long"):
@@ -262,8 +272,9 @@ def load_cx2(data: bytes) -> dict[str, Any]:
 class SandboxStore:
     """Thread-safe SQLite store holding users, networks, folders (network sets) and shortcuts."""
 
-    def __init__(self, path: str | os.PathLike[str], *, max_set_size: int = 100_000,
-                 disk_quota: int = DEFAULT_DISK_QUOTA) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA
+    ) -> None:
         self.path = Path(path)
         self.max_set_size = max_set_size
         self.disk_quota = disk_quota
@@ -279,8 +290,11 @@ class SandboxStore:
         has_tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
         if has_tables and version != SCHEMA_VERSION:
             self._db.close()
-            raise PfocrError(f"database of another sandbox version ({version}, expected {SCHEMA_VERSION}); "
-                             "move it away to start afresh", self.path)
+            raise PfocrError(
+                f"database of another sandbox version ({version}, expected {SCHEMA_VERSION}); "
+                "move it away to start afresh",
+                self.path,
+            )
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -320,15 +334,28 @@ class SandboxStore:
     def _summary(self, row: sqlite3.Row, *, v3: bool = False) -> dict[str, Any]:
         owner = self._one("SELECT name FROM users WHERE external_id = ?", (row["owner_id"],))
         summary: dict[str, Any] = {
-            "ownerUUID": row["owner_id"], "isReadOnly": bool(row["read_only"]), "subnetworkIds": [],
-            "isValid": bool(row["is_valid"]), "warnings": json.loads(row["warnings"]),
-            "isShowcase": bool(row["showcase"]), "isCertified": False, "indexLevel": row["index_level"],
-            "hasLayout": bool(row["has_layout"]), "hasSample": False, "cxFileSize": 0,
-            "cx2FileSize": row["cx2_size"], "visibility": row["visibility"],
-            "nodeCount": row["node_count"], "edgeCount": row["edge_count"],
-            "completed": bool(row["completed"]), "owner": owner["name"] if owner else None,
-            "properties": json.loads(row["properties"]), "externalId": row["uuid"], "isDeleted": False,
-            "modificationTime": row["modification_time"], "creationTime": row["creation_time"],
+            "ownerUUID": row["owner_id"],
+            "isReadOnly": bool(row["read_only"]),
+            "subnetworkIds": [],
+            "isValid": bool(row["is_valid"]),
+            "warnings": json.loads(row["warnings"]),
+            "isShowcase": bool(row["showcase"]),
+            "isCertified": False,
+            "indexLevel": row["index_level"],
+            "hasLayout": bool(row["has_layout"]),
+            "hasSample": False,
+            "cxFileSize": 0,
+            "cx2FileSize": row["cx2_size"],
+            "visibility": row["visibility"],
+            "nodeCount": row["node_count"],
+            "edgeCount": row["edge_count"],
+            "completed": bool(row["completed"]),
+            "owner": owner["name"] if owner else None,
+            "properties": json.loads(row["properties"]),
+            "externalId": row["uuid"],
+            "isDeleted": False,
+            "modificationTime": row["modification_time"],
+            "creationTime": row["creation_time"],
         }
         for key in ("name", "description", "version"):
             if row[key] is not None:
@@ -354,8 +381,10 @@ class SandboxStore:
     def _check_disk_space(self, user_id: str) -> None:
         """``UserDAO.checkDiskSpace``: refuse once the space already used reaches the quota."""
         if self.disk_quota >= 0 and self._disk_used(user_id) >= self.disk_quota:
-            raise ApiError.forbidden(f"You have used all allocated disk space ({self.disk_quota}). "
-                                     "Please contact support@ndexbio.org if you need more disk space.")
+            raise ApiError.forbidden(
+                f"You have used all allocated disk space ({self.disk_quota}). "
+                "Please contact support@ndexbio.org if you need more disk space."
+            )
 
     # --- users ----------------------------------------------------------------------------
 
@@ -368,12 +397,12 @@ class SandboxStore:
             row = self._one("SELECT external_id FROM users WHERE name = ?", (name,))
             if row is not None:
                 if password is not None:
-                    self._db.execute("UPDATE users SET salt = ?, password_hash = ? WHERE name = ?",
-                                     (salt, digest, name))
+                    self._db.execute(
+                        "UPDATE users SET salt = ?, password_hash = ? WHERE name = ?", (salt, digest, name)
+                    )
                 return row["external_id"]
             external_id = str(uuidlib.uuid4())
-            self._db.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)",
-                             (name, external_id, salt, digest, now_ms()))
+            self._db.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", (name, external_id, salt, digest, now_ms()))
             return external_id
 
     def authenticate(self, name: str, password: str) -> str:
@@ -383,7 +412,8 @@ class SandboxStore:
         if row is None:
             raise ApiError(401, "NDEx_Object_Not_Found_Exception", f"User {name.lower()} doesn't exist.")
         if row["password_hash"] is None or not hmac.compare_digest(
-                row["password_hash"], _password_hash(row["salt"], password)):
+            row["password_hash"], _password_hash(row["salt"], password)
+        ):
             raise ApiError.unauthorized(f"Invalid password for user {name}.")
         return row["external_id"]
 
@@ -395,23 +425,41 @@ class SandboxStore:
     def user(self, name: str | None) -> dict[str, Any]:
         """``GET /v2/user?username=``."""
         if not name:
-            raise ApiError.uncaught("java.lang.IllegalArgumentException",
-                                    "parameter username or email is required in the URL.")
+            raise ApiError.uncaught(
+                "java.lang.IllegalArgumentException", "parameter username or email is required in the URL."
+            )
         with self._lock:
             row = self._one("SELECT * FROM users WHERE name = ?", (name.lower(),))
             if row is None:
                 raise ApiError.not_found(f"User {name.lower()} doesn't exist.")
             used = self._disk_used(row["external_id"])
-        return {"properties": {}, "isIndividual": True, "userName": row["name"], "isVerified": True,
-                "firstName": row["name"], "lastName": "", "emailAddress": f"{row['name']}@sandbox.invalid",
-                "diskQuota": self.disk_quota, "diskUsed": used, "externalId": row["external_id"],
-                "isDeleted": False, "modificationTime": row["creation_time"],
-                "creationTime": row["creation_time"]}
+        return {
+            "properties": {},
+            "isIndividual": True,
+            "userName": row["name"],
+            "isVerified": True,
+            "firstName": row["name"],
+            "lastName": "",
+            "emailAddress": f"{row['name']}@sandbox.invalid",
+            "diskQuota": self.disk_quota,
+            "diskUsed": used,
+            "externalId": row["external_id"],
+            "isDeleted": False,
+            "modificationTime": row["creation_time"],
+            "creationTime": row["creation_time"],
+        }
 
     # --- networks -------------------------------------------------------------------------
 
-    def create_network(self, user_id: str, cx2: bytes, *, visibility: str | None = None,
-                       folder_id: str | None = None, network_id: str | None = None) -> dict[str, Any]:
+    def create_network(
+        self,
+        user_id: str,
+        cx2: bytes,
+        *,
+        visibility: str | None = None,
+        folder_id: str | None = None,
+        network_id: str | None = None,
+    ) -> dict[str, Any]:
         """Store an upload, locked and not yet validated (``processRawCX2Network``)."""
         with self._lock:
             self._check_disk_space(user_id)
@@ -423,13 +471,15 @@ class SandboxStore:
                 self._db.execute(
                     "INSERT INTO networks (uuid, owner_id, cx2_size, requested_visibility, locked, folder_id,"
                     " creation_time, modification_time) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-                    (network_id, user_id, len(cx2), visibility, folder_id, stamp, stamp))
+                    (network_id, user_id, len(cx2), visibility, folder_id, stamp, stamp),
+                )
                 self._db.execute("INSERT OR REPLACE INTO network_cx2 VALUES (?, ?)", (network_id, cx2))
             self._add_disk_used(user_id, len(cx2))
         return {"uuid": network_id, "modificationTime": stamp}
 
-    def update_network(self, user_id: str, network_id: str, cx2: bytes,
-                       visibility: str | None = None) -> dict[str, Any]:
+    def update_network(
+        self, user_id: str, network_id: str, cx2: bytes, visibility: str | None = None
+    ) -> dict[str, Any]:
         """``lockNetworkForUpdate`` + ``clearNetworkSummary``: replace the CX2, locked and unvalidated."""
         with self._lock:
             self._check_disk_space(user_id)
@@ -447,7 +497,8 @@ class SandboxStore:
                     " properties = '[]', node_count = 0, edge_count = 0, is_valid = 0, completed = 0,"
                     " error = NULL, warnings = '[]', locked = 1, requested_visibility = ?,"
                     " modification_time = ? WHERE uuid = ?",
-                    (len(cx2), visibility, stamp, network_id))
+                    (len(cx2), visibility, stamp, network_id),
+                )
                 self._db.execute("UPDATE network_cx2 SET cx2 = ? WHERE uuid = ?", (cx2, network_id))
             self._add_disk_used(user_id, len(cx2) - row["cx2_size"])
         return {"uuid": network_id, "modificationTime": stamp}
@@ -455,8 +506,10 @@ class SandboxStore:
     def pending_loads(self) -> list[str]:
         """Networks whose loading task has not run (e.g. the sandbox stopped while they were queued)."""
         with self._lock:
-            rows = self._db.execute("SELECT uuid FROM networks WHERE locked = 1 AND completed = 0"
-                                    " AND is_valid = 0 AND deleted = 0 ORDER BY modification_time").fetchall()
+            rows = self._db.execute(
+                "SELECT uuid FROM networks WHERE locked = 1 AND completed = 0"
+                " AND is_valid = 0 AND deleted = 0 ORDER BY modification_time"
+            ).fetchall()
         return [r["uuid"] for r in rows]
 
     def run_loading_task(self, network_id: str) -> None:
@@ -465,8 +518,9 @@ class SandboxStore:
         On failure: ``errorMessage`` set, ``isValid``/``completed`` true, visibility forced PRIVATE.
         """
         with self._lock:
-            row = self._one("SELECT cx2 FROM network_cx2 JOIN networks USING (uuid) WHERE uuid = ? AND locked = 1",
-                            (network_id,))
+            row = self._one(
+                "SELECT cx2 FROM network_cx2 JOIN networks USING (uuid) WHERE uuid = ? AND locked = 1", (network_id,)
+            )
         if row is None:
             return
         try:
@@ -476,7 +530,8 @@ class SandboxStore:
                 self._db.execute(
                     "UPDATE networks SET is_valid = 1, completed = 1, read_only = 0, visibility = 'PRIVATE',"
                     " error = ?, locked = 0, requested_visibility = NULL WHERE uuid = ?",
-                    (str(failure), network_id))
+                    (str(failure), network_id),
+                )
             return
         with self._lock:
             self._db.execute(
@@ -484,9 +539,18 @@ class SandboxStore:
                 " node_count = ?, edge_count = ?, has_layout = ?, warnings = ?, is_valid = 1, completed = 1,"
                 " error = NULL, visibility = COALESCE(requested_visibility, visibility),"
                 " requested_visibility = NULL, locked = 0 WHERE uuid = ?",
-                (loaded["name"], loaded["description"], loaded["version"], json.dumps(loaded["properties"]),
-                 loaded["node_count"], loaded["edge_count"], int(loaded["has_layout"]),
-                 json.dumps(loaded["warnings"]), network_id))
+                (
+                    loaded["name"],
+                    loaded["description"],
+                    loaded["version"],
+                    json.dumps(loaded["properties"]),
+                    loaded["node_count"],
+                    loaded["edge_count"],
+                    int(loaded["has_layout"]),
+                    json.dumps(loaded["warnings"]),
+                    network_id,
+                ),
+            )
 
     def network_summary(self, network_id: str, user_id: str | None, *, v3: bool = False) -> dict[str, Any]:
         """``GET /v2/network/<id>/summary`` (and v3 with ``folderId``)."""
@@ -496,16 +560,16 @@ class SandboxStore:
                 raise ApiError.unauthorized(f"Unauthorized access to network {network_id}")
             return self._summary(row, v3=v3)
 
-    def network_summaries(self, network_ids: list[Any], user_id: str | None, *,
-                          v3: bool = False) -> list[dict[str, Any]]:
+    def network_summaries(
+        self, network_ids: list[Any], user_id: str | None, *, v3: bool = False
+    ) -> list[dict[str, Any]]:
         """Batch summaries: readable, existing networks among ``network_ids`` (others skipped)."""
         if len(network_ids) > BATCH_SUMMARY_LIMIT:
             raise ApiError.server(f"You can only send up to {BATCH_SUMMARY_LIMIT} network ids in this function.")
         result = []
         with self._lock:
             for network_id in network_ids:
-                row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0",
-                                (parse_uuid(str(network_id)),))
+                row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (parse_uuid(str(network_id)),))
                 if row is not None and self._readable(row, user_id):
                     result.append(self._summary(row, v3=v3))
         return result
@@ -564,16 +628,16 @@ class SandboxStore:
             if "index_level" in parameters:
                 level = parameters["index_level"] or "NONE"
                 if level not in INDEX_LEVELS:
-                    raise ApiError.uncaught("java.lang.IllegalArgumentException",
-                                            f"No enum constant org.ndexbio.model.object.network."
-                                            f"NetworkIndexLevel.{level}")
+                    raise ApiError.uncaught(
+                        "java.lang.IllegalArgumentException",
+                        f"No enum constant org.ndexbio.model.object.network.NetworkIndexLevel.{level}",
+                    )
                 changes["index_level"] = level
             if "showcase" in parameters:
                 changes["showcase"] = int(bool(parameters["showcase"]))
             if changes:
                 assignments = ", ".join(f"{column} = ?" for column in changes)
-                self._db.execute(f"UPDATE networks SET {assignments} WHERE uuid = ?",
-                                 (*changes.values(), network_id))
+                self._db.execute(f"UPDATE networks SET {assignments} WHERE uuid = ?", (*changes.values(), network_id))
 
     def set_properties(self, network_id: str, user_id: str, properties: list[dict[str, Any]]) -> int:
         """``PUT /v2/network/<id>/properties``: replace network attributes (not name/description/version).
@@ -584,7 +648,8 @@ class SandboxStore:
             if prop.get("predicateString") in RESERVED_ATTRIBUTES:
                 raise ApiError.bad_request(
                     "Property list can't contain 'name', 'description' or 'version'. You need to use the "
-                    "update network profile function to modify these 3 properties.")
+                    "update network profile function to modify these 3 properties."
+                )
         with self._lock:
             try:
                 row = self._network(network_id)
@@ -598,23 +663,32 @@ class SandboxStore:
                     raise ApiError.invalid_network()
             except ApiError as err:
                 raise ApiError.server(err.message) from None
-            cleaned = [{"predicateString": p.get("predicateString"), "dataType": p.get("dataType") or "string",
-                        "value": p.get("value") if isinstance(p.get("value"), str)
-                        else json.dumps(p.get("value"), separators=(",", ":"))}
-                       for p in properties]
+            cleaned = [
+                {
+                    "predicateString": p.get("predicateString"),
+                    "dataType": p.get("dataType") or "string",
+                    "value": p.get("value")
+                    if isinstance(p.get("value"), str)
+                    else json.dumps(p.get("value"), separators=(",", ":")),
+                }
+                for p in properties
+            ]
             try:
                 cx2 = orjson.dumps(_replace_network_attributes(orjson.loads(self._cx2(network_id)), row, cleaned))
             except (ValueError, TypeError, orjson.JSONDecodeError) as err:
                 raise ApiError.server(str(err)) from None
             with self._transaction():
-                self._db.execute("UPDATE networks SET properties = ?, cx2_size = ?, modification_time = ?"
-                                 " WHERE uuid = ?", (json.dumps(cleaned), len(cx2), now_ms(), network_id))
+                self._db.execute(
+                    "UPDATE networks SET properties = ?, cx2_size = ?, modification_time = ? WHERE uuid = ?",
+                    (json.dumps(cleaned), len(cx2), now_ms(), network_id),
+                )
                 self._db.execute("UPDATE network_cx2 SET cx2 = ? WHERE uuid = ?", (cx2, network_id))
             self._add_disk_used(user_id, len(cx2) - row["cx2_size"])
             return len(cleaned)
 
-    def user_network_summaries(self, owner_id: str, caller_id: str | None, offset: int,
-                               limit: int) -> list[dict[str, Any]]:
+    def user_network_summaries(
+        self, owner_id: str, caller_id: str | None, offset: int, limit: int
+    ) -> list[dict[str, Any]]:
         """``GET /v2/user/<id>/networksummary``: the caller's own networks, newest change first."""
         if owner_id != caller_id:
             raise ApiError.unauthorized("Userid has to be the same as the autheticated user's")
@@ -626,8 +700,9 @@ class SandboxStore:
         with self._lock:
             return [self._summary(row) for row in self._db.execute(sql, args).fetchall()]
 
-    def search_networks(self, search: str, account: str | None, user_id: str | None,
-                        start: int, size: int) -> dict[str, Any]:
+    def search_networks(
+        self, search: str, account: str | None, user_id: str | None, start: int, size: int
+    ) -> dict[str, Any]:
         """A minimal ``POST /v2/search/network``: case-insensitive substring on name and properties."""
         needle = search.strip().lower()
         owner_id = None
@@ -636,14 +711,18 @@ class SandboxStore:
             if owner_id is None:
                 return {"numFound": 0, "start": start, "networks": []}
         with self._lock:
-            rows = self._db.execute("SELECT * FROM networks WHERE deleted = 0 AND completed = 1"
-                                    " AND error IS NULL ORDER BY modification_time DESC").fetchall()
-            hits = [r for r in rows
-                    if (r["visibility"] == "PUBLIC" or r["owner_id"] == user_id)
-                    and (owner_id is None or r["owner_id"] == owner_id)
-                    and (needle in ("", "*") or needle in (r["name"] or "").lower()
-                         or needle in r["properties"].lower())]
-            page = [self._summary(r) for r in hits[start * size:(start + 1) * size]]
+            rows = self._db.execute(
+                "SELECT * FROM networks WHERE deleted = 0 AND completed = 1"
+                " AND error IS NULL ORDER BY modification_time DESC"
+            ).fetchall()
+            hits = [
+                r
+                for r in rows
+                if (r["visibility"] == "PUBLIC" or r["owner_id"] == user_id)
+                and (owner_id is None or r["owner_id"] == owner_id)
+                and (needle in ("", "*") or needle in (r["name"] or "").lower() or needle in r["properties"].lower())
+            ]
+            page = [self._summary(r) for r in hits[start * size : (start + 1) * size]]
         return {"numFound": len(hits), "start": start, "networks": page}
 
     # --- network sets (folders) -----------------------------------------------------------
@@ -667,10 +746,10 @@ class SandboxStore:
         if held + adding > self.max_set_size:
             raise ApiError.bad_request(
                 f"Folder {folder_id} can hold at most {self.max_set_size} items (networks, folders and "
-                f"shortcuts); it has {held} and {adding} more were requested.")
+                f"shortcuts); it has {held} and {adding} more were requested."
+            )
 
-    def create_folder(self, user_id: str, name: str | None, description: str | None,
-                      parent: str | None = None) -> str:
+    def create_folder(self, user_id: str, name: str | None, description: str | None, parent: str | None = None) -> str:
         """``POST /v2/networkset`` / ``POST /v3/files/folders/``: a new PRIVATE folder."""
         if not name:
             raise ApiError.server("Network set name is required.")
@@ -681,8 +760,10 @@ class SandboxStore:
                 self._check_folder_room(parent, 1)
             folder_id = _new_ndex_uuid()
             stamp = now_ms()
-            self._db.execute("INSERT INTO folders VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                             (folder_id, user_id, name, description, parent, stamp, stamp))
+            self._db.execute(
+                "INSERT INTO folders VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                (folder_id, user_id, name, description, parent, stamp, stamp),
+            )
         return folder_id
 
     def add_set_members(self, folder_id: str, user_id: str, network_ids: list[str]) -> None:
@@ -694,8 +775,10 @@ class SandboxStore:
             self._check_folder_room(folder_id, len(network_ids))
             stamp = now_ms()
             with self._transaction():
-                self._db.executemany("INSERT INTO shortcuts VALUES (?, ?, ?, ?, ?)",
-                                     [(_new_ndex_uuid(), user_id, folder_id, n, stamp) for n in network_ids])
+                self._db.executemany(
+                    "INSERT INTO shortcuts VALUES (?, ?, ?, ?, ?)",
+                    [(_new_ndex_uuid(), user_id, folder_id, n, stamp) for n in network_ids],
+                )
                 self._db.execute("UPDATE folders SET modification_time = ? WHERE uuid = ?", (stamp, folder_id))
 
     def network_set(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
@@ -705,9 +788,18 @@ class SandboxStore:
             row = self._folder(folder_id)
             if row["owner_id"] != user_id:
                 raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
-        return {"externalId": row["uuid"], "name": row["name"], "description": None, "ownerId": user_id,
-                "networks": [], "showcased": False, "properties": {}, "isDeleted": False,
-                "creationTime": row["creation_time"], "modificationTime": row["modification_time"]}
+        return {
+            "externalId": row["uuid"],
+            "name": row["name"],
+            "description": None,
+            "ownerId": user_id,
+            "networks": [],
+            "showcased": False,
+            "properties": {},
+            "isDeleted": False,
+            "creationTime": row["creation_time"],
+            "modificationTime": row["modification_time"],
+        }
 
     def folder_items(self, folder_id: str, user_id: str | None) -> list[dict[str, Any]]:
         """``GET /v3/files/folders/<id>/list``: the folder's networks, shortcuts and sub-folders."""
@@ -715,20 +807,42 @@ class SandboxStore:
             if self._folder(folder_id)["owner_id"] != user_id:
                 raise ApiError.unauthorized("User doesn't have read access to this folder.")
             items: list[dict[str, Any]] = []
-            for row in self._db.execute("SELECT uuid, name, modification_time FROM folders"
-                                        " WHERE parent = ? AND deleted = 0", (folder_id,)):
-                items.append({"uuid": row["uuid"], "type": "FOLDER", "name": row["name"],
-                              "modificationTime": row["modification_time"]})
-            for row in self._db.execute("SELECT uuid, name, modification_time, visibility FROM networks"
-                                        " WHERE folder_id = ? AND deleted = 0", (folder_id,)):
-                items.append({"uuid": row["uuid"], "type": "NETWORK", "name": row["name"],
-                              "modificationTime": row["modification_time"],
-                              "attributes": {"visibility": row["visibility"]}})
-            for row in self._db.execute("SELECT uuid, target, creation_time FROM shortcuts"
-                                        " WHERE folder_id = ? ORDER BY rowid", (folder_id,)):
-                items.append({"uuid": row["uuid"], "type": "SHORTCUT", "name": row["target"],
-                              "modificationTime": row["creation_time"],
-                              "attributes": {"target": row["target"], "target_type": "NETWORK"}})
+            for row in self._db.execute(
+                "SELECT uuid, name, modification_time FROM folders WHERE parent = ? AND deleted = 0", (folder_id,)
+            ):
+                items.append(
+                    {
+                        "uuid": row["uuid"],
+                        "type": "FOLDER",
+                        "name": row["name"],
+                        "modificationTime": row["modification_time"],
+                    }
+                )
+            for row in self._db.execute(
+                "SELECT uuid, name, modification_time, visibility FROM networks WHERE folder_id = ? AND deleted = 0",
+                (folder_id,),
+            ):
+                items.append(
+                    {
+                        "uuid": row["uuid"],
+                        "type": "NETWORK",
+                        "name": row["name"],
+                        "modificationTime": row["modification_time"],
+                        "attributes": {"visibility": row["visibility"]},
+                    }
+                )
+            for row in self._db.execute(
+                "SELECT uuid, target, creation_time FROM shortcuts WHERE folder_id = ? ORDER BY rowid", (folder_id,)
+            ):
+                items.append(
+                    {
+                        "uuid": row["uuid"],
+                        "type": "SHORTCUT",
+                        "name": row["target"],
+                        "modificationTime": row["creation_time"],
+                        "attributes": {"target": row["target"], "target_type": "NETWORK"},
+                    }
+                )
         return items
 
     def folder_info(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
@@ -737,9 +851,16 @@ class SandboxStore:
             row = self._folder(folder_id)
             if row["owner_id"] != user_id:
                 raise ApiError.unauthorized("User doesn't have read access to this folder.")
-        return {"externalId": row["uuid"], "name": row["name"], "description": row["description"],
-                "parent": row["parent"], "ownerId": row["owner_id"], "visibility": "PRIVATE",
-                "creationTime": row["creation_time"], "modificationTime": row["modification_time"]}
+        return {
+            "externalId": row["uuid"],
+            "name": row["name"],
+            "description": row["description"],
+            "parent": row["parent"],
+            "ownerId": row["owner_id"],
+            "visibility": "PRIVATE",
+            "creationTime": row["creation_time"],
+            "modificationTime": row["modification_time"],
+        }
 
     # --- direct inspection (tests, benchmarks) --------------------------------------------
 
@@ -754,8 +875,10 @@ class SandboxStore:
 
     def summaries_of(self, owner_id: str) -> list[dict[str, Any]]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM networks WHERE owner_id = ? AND deleted = 0"
-                                    " ORDER BY modification_time DESC, rowid DESC", (owner_id,)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM networks WHERE owner_id = ? AND deleted = 0 ORDER BY modification_time DESC, rowid DESC",
+                (owner_id,),
+            ).fetchall()
             return [self._summary(row, v3=True) for row in rows]
 
     def cx2_any(self, network_id: str) -> bytes:
@@ -767,11 +890,14 @@ class SandboxStore:
 
     def set_members(self, folder_id: str) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT target FROM shortcuts WHERE folder_id = ? ORDER BY rowid",
-                                    (folder_id,)).fetchall()
+            rows = self._db.execute(
+                "SELECT target FROM shortcuts WHERE folder_id = ? ORDER BY rowid", (folder_id,)
+            ).fetchall()
         return [r["target"] for r in rows]
 
     def force_flags(self, network_id: str, *, read_only: bool, visibility: str) -> None:
         with self._lock:
-            self._db.execute("UPDATE networks SET read_only = ?, visibility = ? WHERE uuid = ?",
-                             (int(read_only), visibility, network_id))
+            self._db.execute(
+                "UPDATE networks SET read_only = ?, visibility = ? WHERE uuid = ?",
+                (int(read_only), visibility, network_id),
+            )
