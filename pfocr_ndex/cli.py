@@ -17,6 +17,10 @@ from .errors import PfocrError
 PROG = "pfocr-ndex"
 
 
+class UsageError(PfocrError):
+    """A command line that cannot be run as given (exit code 2)."""
+
+
 def error(message: object) -> None:
     """Print one error line to stderr."""
     print(f"{PROG}: {message}", file=sys.stderr)
@@ -129,35 +133,93 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 # --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    from .http import check_deadline
+
+    try:
+        return check_deadline(float(text), "the value")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err) if "seconds" in str(err) else f"not a number: {text!r}") from None
+
+
+def _workers(text: str) -> int:
+    from .publish.options import MAX_WORKERS
+
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a number of uploads from 1 to {MAX_WORKERS}, got {text!r}")
+    return workers
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    """Where to publish to / look at: the options publish and status share."""
+    from .publish.options import PublishOptions
+
+    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
+    p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
+    p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
+    p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help=f"journal and reports (default {PublishOptions.state_dir}, or inside the sandbox dir)",
+    )
+    p.add_argument(
+        "--sandbox-dir",
+        metavar="DIR",
+        default=".ndex-sandbox",
+        help="data of the local sandbox used without credentials (default %(default)s)",
+    )
+    p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def _add_publish(sub: argparse._SubParsersAction) -> None:
+    from .publish.options import FOLDER_LIMIT, INDEX_LEVELS, VISIBILITIES, PublishOptions
+
     p = sub.add_parser(
         "publish",
         help="publish figures to NDEx and fill their ndex fields",
         description="Create or update one NDEx network per figure, verify it, then write its UUID into the "
         "record's ndex: line and _data/ndex_map.tsv. Credentials: --profile (~/.ndexutils.conf) "
         "or NDEX_USERNAME/NDEX_PASSWORD[/NDEX_SERVER]; with none, a local NDEx sandbox is used. "
-        "Re-runs skip unchanged figures; an interrupted run resumes without duplicates. "
-        "Exits 1 when any figure failed.",
+        "Figures whose network on the server holds the same content are not uploaded again, on any "
+        "machine; an interrupted run resumes without duplicates. Exits 1 when any figure failed.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
-    p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
-    p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
-    p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
+    _add_server_options(p)
     p.add_argument(
         "--visibility",
-        choices=("PUBLIC", "PRIVATE", "UNLISTED"),
-        default="PUBLIC",
-        help="visibility of the networks (default PUBLIC)",
+        choices=VISIBILITIES,
+        default=PublishOptions.visibility,
+        help="visibility of the networks (default %(default)s)",
     )
-    p.add_argument("--index-level", choices=("NONE", "META", "ALL"), help="NDEx search index level")
+    p.add_argument("--index-level", choices=INDEX_LEVELS, help="NDEx search index level")
     p.add_argument(
-        "--network-set", metavar="NAME", help="add the networks to this network set (split in parts of 100,000)"
+        "--network-set",
+        metavar="NAME",
+        help=f"add the networks to this network set (split in parts of {FOLDER_LIMIT:,})",
     )
-    p.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent uploads (default 4)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=PublishOptions.workers,
+        metavar="N",
+        help="concurrent uploads (default %(default)s)",
+    )
     p.add_argument(
         "--replace-foreign",
         action="store_true",
-        help="create new networks for UUIDs this account cannot update, and replace the field",
+        help="publish a new network for a figure whose record names a network this account may not change "
+        "(another account's, a DOI or certified one, or one not on the server), and point the record to it",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="when a record and _data/ndex_map.tsv name different networks, publish to the record's",
     )
     p.add_argument("--dry-run", action="store_true", help="contact nothing; say what would be done")
     p.add_argument(
@@ -166,29 +228,48 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report",
         metavar="FILE",
-        help="where to write every figure's outcome and UUID as JSON (default STATE_DIR/last-report.json)",
-    )
-    p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
-    p.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)",
-    )
-    p.add_argument(
-        "--sandbox-dir",
-        metavar="DIR",
-        default=".ndex-sandbox",
-        help="data of the local sandbox used without credentials (default .ndex-sandbox)",
+        help="write every figure's outcome and UUID as JSON here (default STATE_DIR/reports/publish-<time>-<pid>.json)",
     )
     p.add_argument(
         "--upload-timeout",
-        type=float,
-        default=300.0,
+        type=_seconds,
+        default=PublishOptions.upload_timeout,
         metavar="SECONDS",
-        help="give up on an upload after this long (default 300)",
+        help="give up on an upload after this long (default %(default)g)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_publish)
+    p.set_defaults(func=_cmd_publish, command="publish")
+
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "status",
+        help="say what NDEx holds for each figure (read-only)",
+        description="For each figure: no network yet, current, content changed, own read-only, DOI, another "
+        "account's, not on the server, still loading, failed load, or conflict; a summary table and a JSON "
+        "report. Nothing is uploaded or written (about one request per 500 figures). Exits 1 when a "
+        "figure could not be checked.",
+    )
+    _add_server_options(p)
+    p.add_argument(
+        "--json",
+        dest="report",
+        metavar="FILE",
+        help="write every figure's situation as JSON here (default STATE_DIR/reports/status-<time>-<pid>.json)",
+    )
+    p.set_defaults(func=_cmd_publish, command="status")
+
+
+def _check_report_path(path: str | None) -> None:
+    """Refuse, before anything is sent, a report path that could not be written at the end."""
+    from pathlib import Path
+
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--report {path}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"--report {path}: folder {target.parent} does not exist")
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -196,64 +277,100 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .credentials import resolve_credentials
-    from .publish import NdexPublisher, local_sandbox
+    from .publish import NdexPublisher, PublishOptions, default_report_path
+    from .sandbox.local import local_sandbox
 
-    if args.workers < 1:
-        raise PfocrError("--workers must be at least 1")
-    credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf)
+    publishing = args.command == "publish"
+    _check_report_path(args.report)
+    credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf, warn=error)
     style = None
     if args.style:
         from .network import load_style
 
         style = load_style(args.style)
-    options = dict(
-        visibility=args.visibility,
-        index_level=args.index_level,
-        network_set=args.network_set,
-        workers=args.workers,
-        replace_foreign=args.replace_foreign,
-        fill=args.fill,
-        dry_run=args.dry_run,
-        style=style,
-        progress=not args.quiet and not args.dry_run and sys.stderr.isatty(),
-        upload_timeout=args.upload_timeout,
-    )
-    if args.dry_run:
-        options["echo"] = print
+    fields: dict[str, object] = {}
+    if publishing:
+        fields = {
+            "visibility": args.visibility,
+            "index_level": args.index_level,
+            "network_set": args.network_set,
+            "workers": args.workers,
+            "replace_foreign": args.replace_foreign,
+            "force": args.force,
+            "fill": args.fill,
+            "dry_run": args.dry_run,
+            "upload_timeout": args.upload_timeout,
+        }
+    dry_run = publishing and args.dry_run
     with contextlib.ExitStack() as stack:
         if credentials is None:
             sandbox_dir = Path(args.sandbox_dir)
-            options.update(
-                sandbox_dir=str(sandbox_dir),
-                state_key="sandbox",
-                state_dir=args.state_dir or str(sandbox_dir / "publish-state"),
-            )
-            if args.dry_run:  # contacts nothing, not even the sandbox
-                server, username, password = "sandbox", "pfocr", ""
+            fields["state_dir"] = args.state_dir or sandbox_dir / "publish-state"
+            if dry_run:  # contacts nothing, not even the sandbox
+                server, username, password = "the local NDEx sandbox", "pfocr", ""
             else:
-                _, credentials = stack.enter_context(local_sandbox(sandbox_dir))
+                credentials = stack.enter_context(local_sandbox(sandbox_dir))
                 print(
-                    f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "
+                    f"No NDEx credentials given: using a local NDEx sandbox at {credentials.server} "
                     f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx."
                 )
         else:
-            options["state_dir"] = args.state_dir or ".pfocr-ndex"
-            if not args.dry_run:
-                print(
-                    f"Publishing to {credentials.server} as {credentials.username} "
-                    f"(credentials from {credentials.source})."
-                )
+            fields["state_dir"] = args.state_dir or PublishOptions.state_dir
+            if not dry_run:
+                verb = "Publishing to" if publishing else "Checking"
+                print(f"{verb} {credentials.server} as {credentials.username} (credentials from {credentials.source}).")
         if credentials is not None:
             server, username, password = credentials.server, credentials.username, credentials.password
-        publisher = NdexPublisher(server, username, password, **options)
-        report = publisher.publish(args.paths)
-    report_path = args.report or (None if args.dry_run else Path(options["state_dir"]) / "last-report.json")
-    if report_path:
-        report.write(report_path)
-    print(report.summary())
-    if report_path:
+        options = PublishOptions(**fields)  # type: ignore[arg-type]
+        progress = not args.quiet and not dry_run and sys.stderr.isatty()
+        publisher = NdexPublisher(
+            server, username, password, options, progress=progress, style=style, echo=print if dry_run else None
+        )
+        report = publisher.publish(args.paths) if publishing else publisher.status(args.paths)
+    report_path = args.report or (None if dry_run else default_report_path(options.state_dir, args.command))
+    written = _write_report(report, report_path)
+    if publishing:
+        print(report.summary())
+    else:
+        _print_status(report)
+    if written:
         print(f"report: {report_path}")
-    return 1 if report.failed else 0
+    if report.stopped:
+        error(f"stopped early: {report.stopped}")
+    return 1 if report.failed or report.stopped or not written else 0
+
+
+def _write_report(report: object, path: object) -> bool:
+    """Write the run's report; one line (and False) if it cannot be written."""
+    from pathlib import Path
+
+    from .publish import PublishReport
+
+    assert isinstance(report, PublishReport)
+    if path is None:
+        return False
+    target = Path(str(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        report.write(target)
+    except OSError as err:
+        error(f"{target}: the report could not be written: {err.strerror or err}")
+        return False
+    return True
+
+
+def _print_status(report: object) -> None:
+    from .publish import SITUATIONS, PublishReport
+
+    assert isinstance(report, PublishReport)
+    counts = report.situations()
+    print(f"{report.server} as {report.username}: {len(report.figures)} figure(s)")
+    width = max((len(text) for text in SITUATIONS.values()), default=0)
+    for situation, text in SITUATIONS.items():
+        if counts.get(situation):
+            print(f"  {text:<{width}}  {counts[situation]:>7,}")
+    if report.failed:
+        print(f"  {'could not be checked':<{width}}  {report.failed:>7,}")
 
 
 def _add_fill(sub: argparse._SubParsersAction) -> None:
@@ -482,7 +599,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_convert, _add_validate, _add_publish, _add_fill, _add_sandbox, _add_open, _add_preview):
+    for add in (
+        _add_convert,
+        _add_validate,
+        _add_publish,
+        _add_status,
+        _add_fill,
+        _add_sandbox,
+        _add_open,
+        _add_preview,
+    ):
         add(sub)
     return parser
 
@@ -491,6 +617,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as err:
+        error(err)
+        return 2
     except PfocrError as err:
         error(err)
         return 1

@@ -91,6 +91,14 @@ class FigureNetwork:
     node_count: int
     edge_count: int = 0
 
+    def add_network_attribute(self, name: str, value: str) -> None:
+        """Add (or replace) a string network attribute, declared as ``string``."""
+        for aspect in self.cx2:
+            if "attributeDeclarations" in aspect:
+                aspect["attributeDeclarations"][0].setdefault("networkAttributes", {})[name] = {"d": "string"}
+            elif "networkAttributes" in aspect:
+                aspect["networkAttributes"][0][name] = value
+
     def to_json(self) -> bytes:
         """The CX2 document as compact UTF-8 JSON bytes (same network → same bytes)."""
         return orjson.dumps(self.cx2)
