@@ -12,6 +12,7 @@ all data is inlined, cytoscape.js is copied to ``outdir/assets/``).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import os
@@ -636,17 +637,26 @@ def sanitize_html(text: str) -> str:
 # --- pages -------------------------------------------------------------------------------
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+# Page names stay well under NAME_MAX (255 bytes) with ".html", a "-N" suffix and the atomic write's temp name.
+_MAX_PAGE_STEM = 190
 
 
 def page_filename(figid: str) -> str:
     """The page file of a figure: its figid with characters outside ``[A-Za-z0-9._-]`` replaced by ``_``.
 
+    A name longer than 190 characters is cut and ends with a hash of the whole figid, so it stays unique.
+
     >>> page_filename("PMC3481559__10.1177_1758834012454464-fig1"), page_filename("../x y")
     ('PMC3481559__10.1177_1758834012454464-fig1.html', '_.._x_y.html')
+    >>> len(page_filename("PMC1__" + "x" * 240))
+    195
     """
     name = _UNSAFE_FILENAME.sub("_", figid)
     if not name or name.startswith(".") or name.lower() == "index":
         name = "_" + name
+    if len(name) > _MAX_PAGE_STEM:
+        digest = hashlib.sha256(figid.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        name = f"{name[: _MAX_PAGE_STEM - len(digest) - 1]}-{digest}"
     return name + ".html"
 
 
@@ -761,25 +771,55 @@ def _record_paths(paths: Iterable[str | PathLike[str]], on_error: Callable[[Pfoc
             on_error(err)
 
 
+def _os_error(doing: str, err: OSError, path: str | PathLike[str]) -> PfocrError:
+    return PfocrError(f"{doing}: {err.strerror or err}", path)
+
+
 def _previewable(
     paths: Iterable[str | PathLike[str]], style: dict | None, on_error: Callable[[PfocrError], None]
-) -> Iterator[dict]:
-    """Page contexts of the records under ``paths``; bad records go to ``on_error`` and are skipped."""
+) -> Iterator[tuple[Path, dict]]:
+    """``(record path, page context)`` of the records under ``paths``; bad records go to ``on_error``, skipped."""
     used: set[str] = set()
     for path in _record_paths(paths, on_error):
         try:
             record = read_record(path)
             network = build_network(record, style)
+            filename = page_filename(network.figid)
+            stem, counter = filename[: -len(".html")], 1
+            while filename.lower() in used:  # two figids that differ only in unsafe characters or case
+                counter += 1
+                filename = f"{stem}-{counter}.html"
+            page = _figure_context(network.figid, filename, network.cx2, network.node_count, record.ndex)
         except PfocrError as err:
             on_error(err)
             continue
-        filename = page_filename(network.figid)
-        stem, counter = filename[: -len(".html")], 1
-        while filename.lower() in used:  # two figids that differ only in unsafe characters or case
-            counter += 1
-            filename = f"{stem}-{counter}.html"
+        except OSError as err:
+            on_error(_os_error("cannot read", err, err.filename or path))
+            continue
         used.add(filename.lower())
-        yield _figure_context(network.figid, filename, network.cx2, network.node_count, record.ndex)
+        yield path, page
+
+
+def _prepare(outdir: Path, library: Path | None) -> None:
+    """Create ``outdir/assets/`` with the page scripts and styles (and cytoscape.js when ``library``)."""
+    if outdir.exists() and not outdir.is_dir():
+        raise PfocrError("not a folder (the preview is written into a folder)", outdir)
+    assets = outdir / ASSETS
+    try:
+        assets.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _os_error("cannot create the preview folder", err, err.filename or assets) from None
+    try:
+        data = library.read_bytes() if library is not None else None
+    except OSError as err:
+        raise _os_error("cannot read cytoscape.js", err, library or "") from None
+    try:
+        if data is not None:
+            atomic_write_bytes(assets / "cytoscape.min.js", data, durable=False)
+        for name in _PAGE_ASSETS:
+            atomic_write_text(assets / name, _template_text(name), durable=False)
+    except OSError as err:
+        raise _os_error("cannot write the preview's assets", err, assets) from None
 
 
 def write_preview(
@@ -794,9 +834,11 @@ def write_preview(
 
     Pages are written as the records are read (each page waits only for the next figure, for its "next"
     link); the index keeps one small row per figure (figid, title, organism, node count, NDEx UUID, and the
-    page file when it is not ``<figid>.html``) as compact JSON, and is written last. Bad records are passed
-    to ``on_error`` (default: raise) and skipped; every file is written atomically.
+    page file when it is not ``<figid>.html``) as compact JSON, and is written last. A record that cannot be
+    read or whose page cannot be written goes to ``on_error`` (default: raise) and is left out (the pages
+    around it link to each other); every file is written atomically.
     ``style`` is a CX2 ``visualProperties`` dict or a style file (default: the project template).
+
     When cytoscape.js is not found (see ``find_cytoscape_js``) pages show the figure and attributes and
     say how to get it.
 
@@ -813,44 +855,57 @@ def write_preview(
             raise err
         on_error(err)
 
-    outdir = Path(outdir)
-    assets = outdir / ASSETS
-    assets.mkdir(parents=True, exist_ok=True)
     if not isinstance(style, dict):
         style = load_style(style)
     library = find_cytoscape_js(cytoscape_js)
-    if library is not None:
-        atomic_write_bytes(assets / "cytoscape.min.js", library.read_bytes(), durable=False)
-    for name in _PAGE_ASSETS:
-        atomic_write_text(assets / name, _template_text(name), durable=False)
+    outdir = Path(outdir)
+    _prepare(outdir, library)
 
     env = _environment()
     figure_page = env.get_template("preview-figure.html")
     common = {"assets": ASSETS, "has_cytoscape": library is not None}
     rows: list[bytes] = []  # index rows, kept as compact JSON: ~200 bytes a figure
-    pending: dict | None = None
-    previous_file: str | None = None
+    # The last page written, with its previous page: rewritten to skip a page that could not be written.
+    last: tuple[dict, str | None] | None = None
 
-    def flush(page: dict, next_file: str | None) -> None:
-        html_text = figure_page.render(**common, **page, previous=previous_file, next=next_file)
+    def write_page(page: dict, previous: str | None, next_file: str | None) -> None:
+        html_text = figure_page.render(**common, **page, previous=previous, next=next_file)
         atomic_write_text(outdir / page["file"], html_text, durable=False)
 
-    for page in _previewable(paths, style, failed):
+    def emit(record_path: Path, page: dict, next_file: str | None) -> None:
+        nonlocal last
+        previous = last[0]["file"] if last is not None else None
+        try:
+            write_page(page, previous, next_file)
+        except OSError as err:
+            failed(_os_error(f"cannot write {outdir / page['file']}", err, record_path))
+            if last is not None:
+                try:
+                    write_page(*last, next_file)
+                except OSError as relink:
+                    failed(_os_error(f"cannot relink {outdir / last[0]['file']}", relink, record_path))
+            return
         row = [page["figid"], page["title"], page["organism"], page["node_count"], page["ndex"]]
         if page["file"] != page["figid"] + ".html":
             row.append(page["file"])
         rows.append(_script_json(row))
+        last = (page, previous)
+
+    pending: tuple[Path, dict] | None = None
+    for record_path, page in _previewable(paths, style, failed):
         if pending is not None:
-            flush(pending, page["file"])
-            previous_file = pending["file"]
-        pending = page
+            emit(*pending, page["file"])
+        pending = (record_path, page)
     if pending is not None:
-        flush(pending, None)
+        emit(*pending, None)
 
     index = outdir / "index.html"
     rows_json = Markup((b"[" + b",".join(rows) + b"]").decode())
     index_html = env.get_template("preview-index.html").render(
         **common, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
     )
-    atomic_write_text(index, index_html, durable=False)
+    try:
+        atomic_write_text(index, index_html, durable=False)
+    except OSError as err:
+        raise _os_error("cannot write the index", err, index) from None
     return PreviewResult(pages=len(rows), failed=failures, index=index, cytoscape_js=library)
