@@ -2,8 +2,9 @@
 
 The CX2 style is translated to a cytoscape.js stylesheet here, in Python, so the translation is testable
 without a browser: ``cytoscape_view(cx2)`` gives the elements, stylesheet and layout a page hands to
-``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages (pages work opened from disk:
-all data is inlined, cytoscape.js is copied to ``outdir/assets/``).
+``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages that work opened from disk (all
+data is inlined). cytoscape.js comes from a pinned CDN URL checked by its subresource-integrity hash, or, with
+``offline=True``, from a copy in ``outdir/assets/``.
 
 >>> view = cytoscape_view([{"nodes": [{"id": 0, "x": 10, "y": 20, "v": {"name": "TP53"}}]}])
 >>> view["elements"], view["layout"]["name"]
@@ -12,6 +13,7 @@ all data is inlined, cytoscape.js is copied to ``outdir/assets/``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import math
@@ -36,7 +38,10 @@ from .network import build_network, load_style
 from .records import iter_record_paths, read_record
 
 __all__ = [
+    "CYTOSCAPE_JS_CDN_URL",
     "CYTOSCAPE_JS_ENV",
+    "CYTOSCAPE_JS_INTEGRITY",
+    "CYTOSCAPE_JS_VERSION",
     "NDEX_VIEWER_URL",
     "PreviewResult",
     "cytoscape_elements",
@@ -46,10 +51,16 @@ __all__ = [
     "find_cytoscape_js",
     "page_filename",
     "sanitize_html",
+    "subresource_integrity",
     "write_preview",
 ]
 
 NDEX_VIEWER_URL = "https://www.ndexbio.org/viewer/networks/"
+CYTOSCAPE_JS_VERSION = "3.35.0"  # as package.json
+CYTOSCAPE_JS_CDN_URL = f"https://cdn.jsdelivr.net/npm/cytoscape@{CYTOSCAPE_JS_VERSION}/dist/cytoscape.min.js"
+# sha384 of dist/cytoscape.min.js in the npm tarball cytoscape-3.35.0.tgz (the one package-lock.json pins by its
+# sha512); jsDelivr serves npm files byte for byte. tests/test_preview.py recomputes it from node_modules/.
+CYTOSCAPE_JS_INTEGRITY = "sha384-kp3V5E6ICGTVK17un/PMnK9szzrW0dQW+dEyUb3B7dKhimb1EVzqm1wZ/Ulo7BJf"
 CYTOSCAPE_JS_ENV = "PFOCR_NDEX_CYTOSCAPE_JS"
 _CYTOSCAPE_JS_IN_NODE_MODULES = Path("node_modules", "cytoscape", "dist", "cytoscape.min.js")
 _REPOSITORY = Path(__file__).resolve().parent.parent  # holds package.json (cytoscape pinned) in a checkout
@@ -660,6 +671,21 @@ def page_filename(figid: str) -> str:
     return name + ".html"
 
 
+def subresource_integrity(data: bytes) -> str:
+    """The ``integrity`` attribute value (sha384) of a file's bytes, as browsers check it.
+
+    >>> subresource_integrity(b"alert(1)")
+    'sha384-HT2E9NfWiuQ/w1PRai+hTyqW16NIoCGA/m8VQDUopfAtcz6YQjtsMmQd5uRbVDpW'
+    """
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+_NOT_FOUND_OFFLINE = (
+    f"preview --offline: cytoscape.js not found: pass --cytoscape-js FILE (cytoscape.min.js {CYTOSCAPE_JS_VERSION}, "
+    f"from {CYTOSCAPE_JS_CDN_URL}), set ${CYTOSCAPE_JS_ENV}, or run `npm ci` in a pfocr-ndex checkout"
+)
+
+
 def find_cytoscape_js(explicit: str | PathLike[str] | None = None) -> Path | None:
     """Locate ``cytoscape.min.js``: ``explicit``, else ``$PFOCR_NDEX_CYTOSCAPE_JS``, else ``node_modules/`` of
     this repository or of the current directory (``npm ci`` puts it there). None when not found.
@@ -743,7 +769,7 @@ class PreviewResult:
     pages: int  # figure pages written
     failed: int  # records that could not be previewed
     index: Path  # the index page
-    cytoscape_js: Path | None  # the cytoscape.js copied into the output, None when not found
+    cytoscape_js: Path | None  # the cytoscape.js copied next to the pages; None: they load CYTOSCAPE_JS_CDN_URL
 
 
 def _figure_context(figid: str, filename: str, cx2: list[dict], node_count: int, ndex: str | None) -> dict:
@@ -800,7 +826,15 @@ def _previewable(
         yield path, page
 
 
-def _prepare(outdir: Path, library: Path | None) -> None:
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """Where the pages load cytoscape.js from."""
+
+    src: str
+    integrity: str | None = None  # for the CDN: the browser runs only the pinned bytes
+
+
+def _prepare(outdir: Path, library: Path | None) -> _Script:
     """Create ``outdir/assets/`` with the page scripts and styles (and cytoscape.js when ``library``)."""
     if outdir.exists() and not outdir.is_dir():
         raise PfocrError("not a folder (the preview is written into a folder)", outdir)
@@ -820,6 +854,9 @@ def _prepare(outdir: Path, library: Path | None) -> None:
             atomic_write_text(assets / name, _template_text(name), durable=False)
     except OSError as err:
         raise _os_error("cannot write the preview's assets", err, assets) from None
+    if data is None:
+        return _Script(CYTOSCAPE_JS_CDN_URL, CYTOSCAPE_JS_INTEGRITY)
+    return _Script(f"{ASSETS}/cytoscape.min.js")
 
 
 def write_preview(
@@ -827,6 +864,7 @@ def write_preview(
     outdir: str | PathLike[str],
     *,
     style: dict | str | PathLike[str] | None = None,
+    offline: bool = False,
     cytoscape_js: str | PathLike[str] | None = None,
     on_error: Callable[[PfocrError], None] | None = None,
 ) -> PreviewResult:
@@ -839,8 +877,10 @@ def write_preview(
     around it link to each other); every file is written atomically.
     ``style`` is a CX2 ``visualProperties`` dict or a style file (default: the project template).
 
-    When cytoscape.js is not found (see ``find_cytoscape_js``) pages show the figure and attributes and
-    say how to get it.
+    Pages load cytoscape.js from ``CYTOSCAPE_JS_CDN_URL`` with its subresource-integrity hash (the browser runs
+    those exact bytes or nothing). ``offline=True`` (implied by ``cytoscape_js``) copies cytoscape.js, found by
+    ``find_cytoscape_js(cytoscape_js)``, to ``outdir/assets/`` so the pages need no network; ``PfocrError``
+    before anything is written when it is not found.
 
     >>> result = write_preview(["tests/data/pfocr/_figures"], "preview")   # doctest: +SKIP
     >>> result.pages, result.failed                                          # doctest: +SKIP
@@ -857,19 +897,22 @@ def write_preview(
 
     if not isinstance(style, dict):
         style = load_style(style)
-    library = find_cytoscape_js(cytoscape_js)
+    library = None
+    if offline or cytoscape_js is not None:
+        library = find_cytoscape_js(cytoscape_js)
+        if library is None:
+            raise PfocrError(_NOT_FOUND_OFFLINE)
     outdir = Path(outdir)
-    _prepare(outdir, library)
+    script = _prepare(outdir, library)
 
     env = _environment()
     figure_page = env.get_template("preview-figure.html")
-    common = {"assets": ASSETS, "has_cytoscape": library is not None}
     rows: list[bytes] = []  # index rows, kept as compact JSON: ~200 bytes a figure
     # The last page written, with its previous page: rewritten to skip a page that could not be written.
     last: tuple[dict, str | None] | None = None
 
     def write_page(page: dict, previous: str | None, next_file: str | None) -> None:
-        html_text = figure_page.render(**common, **page, previous=previous, next=next_file)
+        html_text = figure_page.render(cytoscape=script, assets=ASSETS, **page, previous=previous, next=next_file)
         atomic_write_text(outdir / page["file"], html_text, durable=False)
 
     def emit(record_path: Path, page: dict, next_file: str | None) -> None:
@@ -902,7 +945,7 @@ def write_preview(
     index = outdir / "index.html"
     rows_json = Markup((b"[" + b",".join(rows) + b"]").decode())
     index_html = env.get_template("preview-index.html").render(
-        **common, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
+        assets=ASSETS, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
     )
     try:
         atomic_write_text(index, index_html, durable=False)
