@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -890,6 +894,77 @@ def test_style_option_changes_the_colours(tmp_path):
     view = json.loads(data.group(1))
     assert rule(view["style"], "node")["background-color"] == "#ABCDEF"
     assert not any(r["selector"].startswith("node[type") and "background-color" in r["style"] for r in view["style"])
+
+
+# --- after a plain `pip install .` ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plain_install(tmp_path_factory) -> dict[str, str]:
+    """`pip install .` of this checkout into a folder of its own (no node_modules next to it, no editable links):
+    the environment that runs it."""
+    root = tmp_path_factory.mktemp("plain-install")
+    source, target = root / "source", root / "site"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for folder in ("pfocr_ndex", "templates"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)]
+    installed = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    env = {key: value for key, value in os.environ.items() if key != preview.CYTOSCAPE_JS_ENV}
+    env.update(PYTHONPATH=str(target), PATH=f"{target / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    where = subprocess.run(
+        [sys.executable, "-c", "import pfocr_ndex.preview as p; print(p.__file__)"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert where.stdout.startswith(str(target)), where  # the installed copy runs, not this checkout
+    return env
+
+
+def test_plain_install_preview_draws_the_network(plain_install, browser, tmp_path, tab):
+    figures = [str(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS[:2]]
+    command = ["pfocr-ndex", "preview", *figures, "-o", "out"]
+    run = subprocess.run(command, env=plain_install, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (0, "preview: 2 figure page(s) written, 0 failed: out/index.html\n")
+    page = tab.open(tmp_path / "out" / page_filename(FIGIDS[0]))
+    nodes = aspect(network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"), "nodes")
+    assert scripts(page) == CDN_SCRIPTS and page.evaluate("cy.nodes().length") == len(nodes)
+    assert tab.cdn_requests == 1 and tab.errors == []
+
+    run = subprocess.run([*command, "--offline"], env=plain_install, cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 1 and len(run.stderr.splitlines()) == 1
+    assert "--cytoscape-js FILE" in run.stderr and "npm ci" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_plain_install_suite_skips_cleanly_without_npm_ci(plain_install, tmp_path):
+    """These tests, run against the installed package in a checkout where `npm ci` has not run: no failures,
+    and each skipped test says why."""
+    checkout = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("__pycache__")
+    for folder in ("tests", "templates"):
+        shutil.copytree(REPO / folder, checkout / folder, ignore=ignore)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(REPO / name, checkout / name)
+    pytest_args = ["-q", "-rs", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'tmp'}", "-k", "not plain_install"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *pytest_args, "tests/test_preview.py"],
+        env=plain_install,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:]
+    summary = run.stdout.splitlines()[-1]
+    assert re.search(r"\d+ passed", summary) and re.search(r"\d+ skipped", summary), summary
+    assert not re.search(r"\d+ (failed|errors?)\b", summary), summary
+    skipped = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped and all("run `npm ci`" in line or "Chromium" in line for line in skipped), skipped
 
 
 def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
