@@ -836,6 +836,12 @@ class _Script:
 
 def _prepare(outdir: Path, library: Path | None) -> _Script:
     """Create ``outdir/assets/`` with the page scripts and styles (and cytoscape.js when ``library``)."""
+    data = None
+    if library is not None:
+        try:
+            data = library.read_bytes()
+        except OSError as err:
+            raise _os_error("cannot read cytoscape.js", err, library) from None
     if outdir.exists() and not outdir.is_dir():
         raise PfocrError("not a folder (the preview is written into a folder)", outdir)
     assets = outdir / ASSETS
@@ -843,10 +849,6 @@ def _prepare(outdir: Path, library: Path | None) -> _Script:
         assets.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise _os_error("cannot create the preview folder", err, err.filename or assets) from None
-    try:
-        data = library.read_bytes() if library is not None else None
-    except OSError as err:
-        raise _os_error("cannot read cytoscape.js", err, library or "") from None
     try:
         if data is not None:
             atomic_write_bytes(assets / "cytoscape.min.js", data, durable=False)

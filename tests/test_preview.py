@@ -782,6 +782,19 @@ def test_offline_sources(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err.count("0 failed") == 4
 
 
+def test_unreadable_cytoscape_js_is_one_line_nothing_written(tmp_path, capsys):
+    unreadable = Path("/proc/self/mem")  # a file whose read fails (EIO) whoever runs the test
+    if not unreadable.is_file():
+        pytest.skip("needs Linux's /proc/self/mem")
+    outdir = tmp_path / "out"
+    figure = str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
+    assert main(["preview", figure, "-o", str(outdir), "--cytoscape-js", str(unreadable)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"pfocr-ndex: {unreadable}: cannot read cytoscape.js: Input/output error"
+    ]
+    assert not outdir.exists()
+
+
 def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsys):
     figures = sample_db / "_figures"
     (figures / "PMC1__no-front-matter.md").write_text("hello\n")
