@@ -555,8 +555,10 @@ def _add_preview(sub: argparse._SubParsersAction) -> None:
         help="write browser pages showing each figure beside its network",
         description="Write OUTDIR/index.html (a searchable list of the figures) and one page per "
         "figure: the figure image, its network drawn by cytoscape.js with the CX2 style, "
-        "and its network attributes. Pages work opened from disk. Exits 1 when a record "
-        "could not be previewed (the others are written).",
+        "and its network attributes. Pages work opened from disk. By default they load "
+        "cytoscape.js (the pinned version) from the jsDelivr CDN, checked by its integrity hash; "
+        "--offline copies it next to them instead. Exits 1 when a record could not be previewed (the others "
+        "are written).",
     )
     p.add_argument(
         "paths",
@@ -569,24 +571,30 @@ def _add_preview(sub: argparse._SubParsersAction) -> None:
         "--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)"
     )
     p.add_argument(
+        "--offline",
+        action="store_true",
+        help="copy cytoscape.js into OUTDIR/assets so the pages need no network: from --cytoscape-js, "
+        "else $PFOCR_NDEX_CYTOSCAPE_JS, else node_modules/ after `npm ci` in a pfocr-ndex checkout",
+    )
+    p.add_argument(
         "--cytoscape-js",
-        metavar="PATH",
-        help="cytoscape.min.js to copy into OUTDIR/assets (default: $PFOCR_NDEX_CYTOSCAPE_JS, "
-        "else node_modules/cytoscape/dist/ after `npm ci` in the repository)",
+        metavar="FILE",
+        help="the cytoscape.min.js to copy (implies --offline)",
     )
     p.set_defaults(func=_cmd_preview)
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    from .preview import find_cytoscape_js, write_preview
+    from .preview import write_preview
 
-    library = find_cytoscape_js(args.cytoscape_js)
-    if library is None:
-        error(
-            "warning: cytoscape.js not found: pages will show figures and attributes without the network; "
-            "run `npm ci` in the pfocr-ndex repository or pass --cytoscape-js PATH"
-        )
-    result = write_preview(args.paths, args.outdir, style=args.style, cytoscape_js=library, on_error=error)
+    result = write_preview(
+        args.paths,
+        args.outdir,
+        style=args.style,
+        offline=args.offline,
+        cytoscape_js=args.cytoscape_js,
+        on_error=error,
+    )
     print(f"preview: {result.pages} figure page(s) written, {result.failed} failed: {result.index}", file=sys.stderr)
     return 1 if result.failed else 0
 

@@ -2,8 +2,9 @@
 
 The CX2 style is translated to a cytoscape.js stylesheet here, in Python, so the translation is testable
 without a browser: ``cytoscape_view(cx2)`` gives the elements, stylesheet and layout a page hands to
-``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages (pages work opened from disk:
-all data is inlined, cytoscape.js is copied to ``outdir/assets/``).
+``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages that work opened from disk (all
+data is inlined). cytoscape.js comes from a pinned CDN URL checked by its subresource-integrity hash, or, with
+``offline=True``, from a copy in ``outdir/assets/``.
 
 >>> view = cytoscape_view([{"nodes": [{"id": 0, "x": 10, "y": 20, "v": {"name": "TP53"}}]}])
 >>> view["elements"], view["layout"]["name"]
@@ -12,6 +13,8 @@ all data is inlined, cytoscape.js is copied to ``outdir/assets/``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import math
 import os
@@ -35,7 +38,10 @@ from .network import build_network, load_style
 from .records import iter_record_paths, read_record
 
 __all__ = [
+    "CYTOSCAPE_JS_CDN_URL",
     "CYTOSCAPE_JS_ENV",
+    "CYTOSCAPE_JS_INTEGRITY",
+    "CYTOSCAPE_JS_VERSION",
     "NDEX_VIEWER_URL",
     "PreviewResult",
     "cytoscape_elements",
@@ -45,10 +51,16 @@ __all__ = [
     "find_cytoscape_js",
     "page_filename",
     "sanitize_html",
+    "subresource_integrity",
     "write_preview",
 ]
 
 NDEX_VIEWER_URL = "https://www.ndexbio.org/viewer/networks/"
+CYTOSCAPE_JS_VERSION = "3.35.0"  # as package.json
+CYTOSCAPE_JS_CDN_URL = f"https://cdn.jsdelivr.net/npm/cytoscape@{CYTOSCAPE_JS_VERSION}/dist/cytoscape.min.js"
+# sha384 of dist/cytoscape.min.js in the npm tarball cytoscape-3.35.0.tgz (the one package-lock.json pins by its
+# sha512); jsDelivr serves npm files byte for byte. tests/test_preview.py recomputes it from node_modules/.
+CYTOSCAPE_JS_INTEGRITY = "sha384-kp3V5E6ICGTVK17un/PMnK9szzrW0dQW+dEyUb3B7dKhimb1EVzqm1wZ/Ulo7BJf"
 CYTOSCAPE_JS_ENV = "PFOCR_NDEX_CYTOSCAPE_JS"
 _CYTOSCAPE_JS_IN_NODE_MODULES = Path("node_modules", "cytoscape", "dist", "cytoscape.min.js")
 _REPOSITORY = Path(__file__).resolve().parent.parent  # holds package.json (cytoscape pinned) in a checkout
@@ -636,18 +648,42 @@ def sanitize_html(text: str) -> str:
 # --- pages -------------------------------------------------------------------------------
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+# Page names stay well under NAME_MAX (255 bytes) with ".html", a "-N" suffix and the atomic write's temp name.
+_MAX_PAGE_STEM = 190
 
 
 def page_filename(figid: str) -> str:
     """The page file of a figure: its figid with characters outside ``[A-Za-z0-9._-]`` replaced by ``_``.
 
+    A name longer than 190 characters is cut and ends with a hash of the whole figid, so it stays unique.
+
     >>> page_filename("PMC3481559__10.1177_1758834012454464-fig1"), page_filename("../x y")
     ('PMC3481559__10.1177_1758834012454464-fig1.html', '_.._x_y.html')
+    >>> len(page_filename("PMC1__" + "x" * 240))
+    195
     """
     name = _UNSAFE_FILENAME.sub("_", figid)
     if not name or name.startswith(".") or name.lower() == "index":
         name = "_" + name
+    if len(name) > _MAX_PAGE_STEM:
+        digest = hashlib.sha256(figid.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        name = f"{name[: _MAX_PAGE_STEM - len(digest) - 1]}-{digest}"
     return name + ".html"
+
+
+def subresource_integrity(data: bytes) -> str:
+    """The ``integrity`` attribute value (sha384) of a file's bytes, as browsers check it.
+
+    >>> subresource_integrity(b"alert(1)")
+    'sha384-HT2E9NfWiuQ/w1PRai+hTyqW16NIoCGA/m8VQDUopfAtcz6YQjtsMmQd5uRbVDpW'
+    """
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+_NOT_FOUND_OFFLINE = (
+    f"preview --offline: cytoscape.js not found: pass --cytoscape-js FILE (cytoscape.min.js {CYTOSCAPE_JS_VERSION}, "
+    f"from {CYTOSCAPE_JS_CDN_URL}), set ${CYTOSCAPE_JS_ENV}, or run `npm ci` in a pfocr-ndex checkout"
+)
 
 
 def find_cytoscape_js(explicit: str | PathLike[str] | None = None) -> Path | None:
@@ -733,7 +769,7 @@ class PreviewResult:
     pages: int  # figure pages written
     failed: int  # records that could not be previewed
     index: Path  # the index page
-    cytoscape_js: Path | None  # the cytoscape.js copied into the output, None when not found
+    cytoscape_js: Path | None  # the cytoscape.js copied next to the pages; None: they load CYTOSCAPE_JS_CDN_URL
 
 
 def _figure_context(figid: str, filename: str, cx2: list[dict], node_count: int, ndex: str | None) -> dict:
@@ -761,25 +797,68 @@ def _record_paths(paths: Iterable[str | PathLike[str]], on_error: Callable[[Pfoc
             on_error(err)
 
 
+def _os_error(doing: str, err: OSError, path: str | PathLike[str]) -> PfocrError:
+    return PfocrError(f"{doing}: {err.strerror or err}", path)
+
+
 def _previewable(
     paths: Iterable[str | PathLike[str]], style: dict | None, on_error: Callable[[PfocrError], None]
-) -> Iterator[dict]:
-    """Page contexts of the records under ``paths``; bad records go to ``on_error`` and are skipped."""
+) -> Iterator[tuple[Path, dict]]:
+    """``(record path, page context)`` of the records under ``paths``; bad records go to ``on_error``, skipped."""
     used: set[str] = set()
     for path in _record_paths(paths, on_error):
         try:
             record = read_record(path)
             network = build_network(record, style)
+            filename = page_filename(network.figid)
+            stem, counter = filename[: -len(".html")], 1
+            while filename.lower() in used:  # two figids that differ only in unsafe characters or case
+                counter += 1
+                filename = f"{stem}-{counter}.html"
+            page = _figure_context(network.figid, filename, network.cx2, network.node_count, record.ndex)
         except PfocrError as err:
             on_error(err)
             continue
-        filename = page_filename(network.figid)
-        stem, counter = filename[: -len(".html")], 1
-        while filename.lower() in used:  # two figids that differ only in unsafe characters or case
-            counter += 1
-            filename = f"{stem}-{counter}.html"
+        except OSError as err:
+            on_error(_os_error("cannot read", err, err.filename or path))
+            continue
         used.add(filename.lower())
-        yield _figure_context(network.figid, filename, network.cx2, network.node_count, record.ndex)
+        yield path, page
+
+
+@dataclass(frozen=True, slots=True)
+class _Script:
+    """Where the pages load cytoscape.js from."""
+
+    src: str
+    integrity: str | None = None  # for the CDN: the browser runs only the pinned bytes
+
+
+def _prepare(outdir: Path, library: Path | None) -> _Script:
+    """Create ``outdir/assets/`` with the page scripts and styles (and cytoscape.js when ``library``)."""
+    data = None
+    if library is not None:
+        try:
+            data = library.read_bytes()
+        except OSError as err:
+            raise _os_error("cannot read cytoscape.js", err, library) from None
+    if outdir.exists() and not outdir.is_dir():
+        raise PfocrError("not a folder (the preview is written into a folder)", outdir)
+    assets = outdir / ASSETS
+    try:
+        assets.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _os_error("cannot create the preview folder", err, err.filename or assets) from None
+    try:
+        if data is not None:
+            atomic_write_bytes(assets / "cytoscape.min.js", data, durable=False)
+        for name in _PAGE_ASSETS:
+            atomic_write_text(assets / name, _template_text(name), durable=False)
+    except OSError as err:
+        raise _os_error("cannot write the preview's assets", err, assets) from None
+    if data is None:
+        return _Script(CYTOSCAPE_JS_CDN_URL, CYTOSCAPE_JS_INTEGRITY)
+    return _Script(f"{ASSETS}/cytoscape.min.js")
 
 
 def write_preview(
@@ -787,6 +866,7 @@ def write_preview(
     outdir: str | PathLike[str],
     *,
     style: dict | str | PathLike[str] | None = None,
+    offline: bool = False,
     cytoscape_js: str | PathLike[str] | None = None,
     on_error: Callable[[PfocrError], None] | None = None,
 ) -> PreviewResult:
@@ -794,11 +874,15 @@ def write_preview(
 
     Pages are written as the records are read (each page waits only for the next figure, for its "next"
     link); the index keeps one small row per figure (figid, title, organism, node count, NDEx UUID, and the
-    page file when it is not ``<figid>.html``) as compact JSON, and is written last. Bad records are passed
-    to ``on_error`` (default: raise) and skipped; every file is written atomically.
+    page file when it is not ``<figid>.html``) as compact JSON, and is written last. A record that cannot be
+    read or whose page cannot be written goes to ``on_error`` (default: raise) and is left out (the pages
+    around it link to each other); every file is written atomically.
     ``style`` is a CX2 ``visualProperties`` dict or a style file (default: the project template).
-    When cytoscape.js is not found (see ``find_cytoscape_js``) pages show the figure and attributes and
-    say how to get it.
+
+    Pages load cytoscape.js from ``CYTOSCAPE_JS_CDN_URL`` with its subresource-integrity hash (the browser runs
+    those exact bytes or nothing). ``offline=True`` (implied by ``cytoscape_js``) copies cytoscape.js, found by
+    ``find_cytoscape_js(cytoscape_js)``, to ``outdir/assets/`` so the pages need no network; ``PfocrError``
+    before anything is written when it is not found.
 
     >>> result = write_preview(["tests/data/pfocr/_figures"], "preview")   # doctest: +SKIP
     >>> result.pages, result.failed                                          # doctest: +SKIP
@@ -813,44 +897,60 @@ def write_preview(
             raise err
         on_error(err)
 
-    outdir = Path(outdir)
-    assets = outdir / ASSETS
-    assets.mkdir(parents=True, exist_ok=True)
     if not isinstance(style, dict):
         style = load_style(style)
-    library = find_cytoscape_js(cytoscape_js)
-    if library is not None:
-        atomic_write_bytes(assets / "cytoscape.min.js", library.read_bytes(), durable=False)
-    for name in _PAGE_ASSETS:
-        atomic_write_text(assets / name, _template_text(name), durable=False)
+    library = None
+    if offline or cytoscape_js is not None:
+        library = find_cytoscape_js(cytoscape_js)
+        if library is None:
+            raise PfocrError(_NOT_FOUND_OFFLINE)
+    outdir = Path(outdir)
+    script = _prepare(outdir, library)
 
     env = _environment()
     figure_page = env.get_template("preview-figure.html")
-    common = {"assets": ASSETS, "has_cytoscape": library is not None}
     rows: list[bytes] = []  # index rows, kept as compact JSON: ~200 bytes a figure
-    pending: dict | None = None
-    previous_file: str | None = None
+    # The last page written, with its previous page: rewritten to skip a page that could not be written.
+    last: tuple[dict, str | None] | None = None
 
-    def flush(page: dict, next_file: str | None) -> None:
-        html_text = figure_page.render(**common, **page, previous=previous_file, next=next_file)
+    def write_page(page: dict, previous: str | None, next_file: str | None) -> None:
+        html_text = figure_page.render(cytoscape=script, assets=ASSETS, **page, previous=previous, next=next_file)
         atomic_write_text(outdir / page["file"], html_text, durable=False)
 
-    for page in _previewable(paths, style, failed):
+    def emit(record_path: Path, page: dict, next_file: str | None) -> None:
+        nonlocal last
+        previous = last[0]["file"] if last is not None else None
+        try:
+            write_page(page, previous, next_file)
+        except OSError as err:
+            failed(_os_error(f"cannot write {outdir / page['file']}", err, record_path))
+            if last is not None:
+                try:
+                    write_page(*last, next_file)
+                except OSError as relink:
+                    failed(_os_error(f"cannot relink {outdir / last[0]['file']}", relink, record_path))
+            return
         row = [page["figid"], page["title"], page["organism"], page["node_count"], page["ndex"]]
         if page["file"] != page["figid"] + ".html":
             row.append(page["file"])
         rows.append(_script_json(row))
+        last = (page, previous)
+
+    pending: tuple[Path, dict] | None = None
+    for record_path, page in _previewable(paths, style, failed):
         if pending is not None:
-            flush(pending, page["file"])
-            previous_file = pending["file"]
-        pending = page
+            emit(*pending, page["file"])
+        pending = (record_path, page)
     if pending is not None:
-        flush(pending, None)
+        emit(*pending, None)
 
     index = outdir / "index.html"
     rows_json = Markup((b"[" + b",".join(rows) + b"]").decode())
     index_html = env.get_template("preview-index.html").render(
-        **common, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
+        assets=ASSETS, figure_count=len(rows), rows_json=rows_json, ndex_viewer=NDEX_VIEWER_URL
     )
-    atomic_write_text(index, index_html, durable=False)
+    try:
+        atomic_write_text(index, index_html, durable=False)
+    except OSError as err:
+        raise _os_error("cannot write the index", err, index) from None
     return PreviewResult(pages=len(rows), failed=failures, index=index, cytoscape_js=library)
