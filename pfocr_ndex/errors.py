@@ -27,3 +27,7 @@ class RecordError(PfocrError):
 
 class Cx2ValidationError(PfocrError):
     """A CX2 document breaks a rule the NDEx server enforces."""
+
+
+class PublishError(PfocrError):
+    """A publish run cannot go on (bad credentials, unreachable server, no disk space): one line, stop."""

@@ -35,8 +35,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..errors import PfocrError
-from .client import NdexClient, PublishError
+from ..errors import PfocrError, PublishError
+from .client import NdexClient
 from .decision import SITUATIONS, Account
 from .journal import PublishJournal
 from .options import FOLDER_LIMIT, INDEX_LEVELS, VISIBILITIES, PublishOptions

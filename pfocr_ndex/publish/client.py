@@ -30,7 +30,7 @@ from ndex2.exceptions import NDExError
 from requests.auth import HTTPBasicAuth
 from requests_toolbelt import MultipartEncoder
 
-from ..errors import PfocrError
+from ..errors import PublishError
 from ..http import BoundedSession, ResponseTooLarge
 from .options import PublishOptions
 from .summary import NetworkInfo, network_info
@@ -44,10 +44,6 @@ _TRANSIENT_CODES = {"NDEx_Concurrent_Modification_Exception", "NDEx_Modify_Inval
 # A create answered like this may or may not have been carried out by the server.
 _AMBIGUOUS_STATUS = {502, 504}
 LISTING_PAGE = 1000  # summaries per page of an account's network listing (ndex2's default)
-
-
-class PublishError(PfocrError):
-    """The run cannot go on (bad credentials, unreachable server, account out of disk space)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ line per figure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -32,6 +33,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..errors import PublishError
 from ..fsutil import atomic_write_text
 
 __all__ = ["FigureState", "PublishJournal"]
@@ -123,17 +125,20 @@ class PublishJournal:
         """
         entry = {"op": op, **fields}
         line = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
-        with self._lock:
-            if self._file is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = open(self.path, "ab")  # noqa: SIM115 - held open for the run, closed by close()
-            self._file.write(line)
-            self._file.flush()
-            self._apply(entry)
-            self.appended += 1
-            fd = self._file.fileno()
-        if durable:
-            os.fsync(fd)
+        try:
+            with self._lock:
+                if self._file is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._file = open(self.path, "ab")  # noqa: SIM115 - held open for the run, closed by close()
+                self._file.write(line)
+                self._file.flush()
+                self._apply(entry)
+                self.appended += 1
+                fd = self._file.fileno()
+            if durable:
+                os.fsync(fd)
+        except OSError as err:
+            raise PublishError(f"cannot write the publish journal: {err.strerror or err}", self.path) from None
 
     def compact(self) -> None:
         """Rewrite the journal as one line per figure and set (atomic)."""
@@ -144,8 +149,11 @@ class PublishJournal:
                 if values:
                     lines.append(json.dumps({"op": "state", "figid": figid, **values}))
             self._close()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(self.path, "".join(line + "\n" for line in lines))
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(self.path, "".join(line + "\n" for line in lines))
+            except OSError as err:
+                raise PublishError(f"cannot write the publish journal: {err.strerror or err}", self.path) from None
 
     def close(self) -> None:
         """Close the file (appending again reopens it)."""
@@ -154,5 +162,7 @@ class PublishJournal:
 
     def _close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            # every line was flushed (or its failure reported) when it was appended
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None

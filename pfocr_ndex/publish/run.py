@@ -32,7 +32,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..errors import PfocrError
+from ..errors import PfocrError, PublishError
 from ..writeback import NdexMap, database_map_path, is_uuid, set_ndex_field
 from .client import CallFailed, NdexClient
 from .decision import SITUATIONS, Account, Action, Facts, decide, system_properties
@@ -453,6 +453,8 @@ class PublishRun:
                 raise
             journal.append("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest)
             return _Uploaded(fig, uuid, action)
+        except PublishError as err:  # the journal cannot be written: nothing more may be sent
+            return _Stop(fig, err.message if err.path is None else str(err))
         except CallFailed as failed:
             if failed.problem.out_of_disk_space:
                 return _Stop(fig, f"the NDEx account is out of disk space ({failed.problem.message})")
@@ -684,9 +686,15 @@ class PublishRun:
             self.waiting.append(_Waiting(item.fig))
 
     def close(self) -> None:
-        """Close the progress bar, flush the maps, compact and close the journal."""
+        """Close the progress bar, flush the maps, compact and close the journal (problems: one line each)."""
         self.bar.close()
-        self.flush_maps()
-        if self.journal.appended:
-            self.journal.compact()
+        try:
+            self.flush_maps()
+        except (PfocrError, OSError) as err:
+            self.note(f"_data/ndex_map.tsv could not be written: {err}")
+        try:
+            if self.journal.appended:
+                self.journal.compact()
+        except PfocrError as err:
+            self.note(str(err))
         self.journal.close()
