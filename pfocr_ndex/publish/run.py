@@ -44,6 +44,7 @@ from .summary import DIGEST_ATTRIBUTE, NetworkInfo
 __all__ = ["PreparedFigure", "PublishRun", "prepare_figure"]
 
 LOST_ROUNDS = 3
+MAX_DECISION_WAIT = 1.0  # seconds a prepared figure may wait for its batch's summary request
 SET_DESCRIPTION = "PFOCR pathway figure networks (https://pfocr.wikipathways.org/)"
 
 
@@ -152,8 +153,9 @@ class PublishRun:
         self.echo = echo
         self.style = style
         self.upload = upload
-        self.results: queue.SimpleQueue[Future[_Result]] = queue.SimpleQueue()
-        self.in_flight = 0
+        self.results: queue.SimpleQueue[tuple[bool, Future[_Result]]] = queue.SimpleQueue()  # (a prepare?, done)
+        self.in_flight = 0  # tasks in the pool (preparing or uploading)
+        self.preparing = 0
         self.input_done = False
         self.waiting: list[_Waiting] = []
         self.verifying: dict[str, _Uploaded] = {}
@@ -214,9 +216,11 @@ class PublishRun:
             yield path
 
     def submit(self, fn: Callable[..., _Result], *args: Any) -> None:
+        preparing = fn == self.prepare
         future = self.pool.submit(self._guarded, fn, *args)
-        future.add_done_callback(self.results.put)
+        future.add_done_callback(lambda done: self.results.put((preparing, done)))
         self.in_flight += 1
+        self.preparing += preparing
 
     @staticmethod
     def _guarded(fn: Callable[..., _Result], *args: Any) -> _Result:
@@ -236,11 +240,13 @@ class PublishRun:
         """Handle one finished task (waiting up to half a poll interval), then decide and verify what is due."""
         try:
             wait = self.options.poll_interval / 2
-            future = self.results.get(timeout=wait) if block else self.results.get_nowait()
+            done = self.results.get(timeout=wait) if block else self.results.get_nowait()
         except queue.Empty:
-            future = None
-        if future is not None:
+            done = None
+        if done is not None:
+            preparing, future = done
             self.in_flight -= 1
+            self.preparing -= preparing
             self.handle(future.result())
         if self.waiting and self._decision_due():
             self.decide_waiting()
@@ -249,21 +255,30 @@ class PublishRun:
             self.verify()
 
     def _decision_due(self) -> bool:
+        """Whether to decide now: a full batch (one summary request), all figures prepared, or one kept waiting."""
         now = time.monotonic()
-        ready = sum(1 for w in self.waiting if w.not_before <= now)
-        if not ready:
-            return False
-        # a full batch, the end of the input, idle uploaders, or a figure kept waiting too long
-        return (
-            ready >= self.options.lookup_batch
-            or self.input_done
-            or self.in_flight == 0
-            or now - min(w.since for w in self.waiting) > 1.0
+        ready = [w for w in self.waiting if w.not_before <= now]
+        return bool(ready) and (
+            len(ready) >= self.options.lookup_batch
+            or (self.input_done and self.preparing == 0)
+            or now - min(w.since for w in ready) > MAX_DECISION_WAIT
         )
 
     def handle(self, result: _Result) -> None:
         if isinstance(result, PreparedFigure):
-            self.waiting.append(_Waiting(result))
+            facts = None if self.report.dry_run else self.facts(result)
+            if facts is None or facts.uuids():
+                self.waiting.append(_Waiting(result))  # decided with its batch's summary request
+                return
+            # no network named anywhere: the account listing (read once) is all the decision needs
+            try:
+                if self.candidates is None:
+                    self.load_candidates()
+            except CallFailed as failed:
+                self.fail(result, None, f"cannot list this account's networks: {failed.problem.message}")
+                return
+            facts = dataclasses.replace(facts, candidates=self._candidates(facts.figid))
+            self.act(_Waiting(result), decide(facts, self.options, self.account))
         elif isinstance(result, _Uploaded):
             self.verifying[result.uuid] = result
         elif isinstance(result, _Lost):
