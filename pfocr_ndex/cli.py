@@ -262,7 +262,8 @@ def _add_fill(sub: argparse._SubParsersAction) -> None:
         help="fill empty ndex fields from a figid<TAB>uuid map",
         description="Write UUIDs from a figid<TAB>uuid map (e.g. _data/ndex_map.tsv) into the records' ndex: "
         "lines; nothing else in a record changes. A field holding another UUID is only replaced "
-        "with --force. Exits 1 on bad map lines or unreadable records.",
+        "with --force. The database is locked while fill runs (a concurrent fill or publish is refused). "
+        "Exits 1 on bad paths, bad map lines, or records that cannot be read or written.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--map", required=True, metavar="TSV", help="figid<TAB>uuid file, no header")
@@ -274,6 +275,9 @@ def _cmd_fill(args: argparse.Namespace) -> int:
     from .writeback import fill_from_map
 
     report = fill_from_map(args.paths, args.map, force=args.force)
+    if report.removed_temp_files:
+        names = ", ".join(report.removed_temp_files)
+        print(f"removed {len(report.removed_temp_files)} temporary file(s) left by an interrupted run: {names}")
     for line in report.errors:
         error(line)
     for line in report.conflicts:

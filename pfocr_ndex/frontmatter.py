@@ -35,7 +35,16 @@ import yaml
 
 from .errors import RecordError
 
-__all__ = ["AliasRefused", "decode", "locate", "newline", "parse_front_matter", "set_key", "yaml_text"]
+__all__ = [
+    "AliasRefused",
+    "decode",
+    "locate",
+    "newline",
+    "parse_front_matter",
+    "parse_mapping",
+    "set_key",
+    "yaml_text",
+]
 
 BOM = "\ufeff"
 _BLANKS = " \t\r\f\v"
@@ -342,6 +351,25 @@ def _refuse_aliases(text: str) -> None:
         pass  # malformed: yaml.load says where
 
 
+def parse_mapping(text: str, path: str | PathLike[str]) -> dict:
+    """``parse_front_matter(text)``, which must be a mapping; ``RecordError`` naming ``path`` and the file line.
+
+    >>> parse_mapping("figid: x\\ncaption: a: b\\n", "x.md")
+    Traceback (most recent call last):
+    pfocr_ndex.errors.RecordError: x.md: malformed YAML front matter at line 3: mapping values are not allowed...
+    """
+    try:
+        fields = parse_front_matter(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # + the opening '---' line
+        kind = "YAML alias" if isinstance(err, AliasRefused) else "malformed YAML front matter"
+        raise RecordError(f"{kind}{where}: {getattr(err, 'problem', None) or err}", path) from None
+    if not isinstance(fields, dict):
+        raise RecordError("front matter is not a mapping of fields", path)
+    return fields
+
+
 # --- one top-level key ------------------------------------------------------------------------
 
 
@@ -402,13 +430,8 @@ def set_key(text: str, key: str, value: str, path: str | PathLike[str]) -> str:
     """
     start, end = locate(text, path)
     body = yaml_text(text, path)
-    try:
-        before = parse_front_matter(body)
-        if not isinstance(before, dict):
-            raise RecordError("front matter is not a mapping of fields", path)
-        lines = _key_lines(body, key, path)
-    except yaml.YAMLError as err:
-        raise RecordError(f"front matter not changed, it is not readable YAML: {_problem(err)}", path) from None
+    before = parse_mapping(body, path)
+    lines = _key_lines(body, key, path)
     if lines is None:
         new = f"{text[:end]}{key}: {value}{newline(text)}{text[end:]}"
     else:
@@ -425,9 +448,3 @@ def set_key(text: str, key: str, value: str, path: str | PathLike[str]) -> str:
     if after != expected:
         raise RecordError(f"cannot locate the '{key}' line safely: the record is left as it is", path)
     return new
-
-
-def _problem(err: yaml.YAMLError) -> str:
-    mark = getattr(err, "problem_mark", None)
-    where = f"line {mark.line + 1}: " if mark is not None else ""
-    return where + (getattr(err, "problem", None) or str(err))

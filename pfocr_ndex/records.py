@@ -33,11 +33,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from . import layout
 from .errors import RecordError
-from .frontmatter import AliasRefused, decode, parse_front_matter, yaml_text
+from .frontmatter import decode, parse_mapping, yaml_text
 from .layout import TABLE_KINDS, iter_record_paths
 
 __all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "read_record"]
@@ -457,21 +455,6 @@ def _without_schema_jsonld(front_matter: str) -> str:
 _NEXT_TOP_LEVEL_LINE = re.compile(r"\n[^ ]")
 
 
-def _yaml_problem(err: yaml.YAMLError, whole: str | None) -> str:
-    """The one-line reason for a YAML error; ``whole``: the full front matter when ``err`` came from a part of it."""
-    if whole is not None:  # the line numbers are the full front matter's
-        try:
-            parse_front_matter(whole)
-        except yaml.YAMLError as full_err:
-            err = full_err
-    mark = getattr(err, "problem_mark", None)
-    where = f" at line {mark.line + 2}" if mark is not None else ""  # + the opening '---' line
-    problem = getattr(err, "problem", None) or str(err)
-    if isinstance(err, AliasRefused):
-        return f"YAML alias{where}: {problem}"
-    return f"malformed YAML front matter{where}: {problem}"
-
-
 def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None = None) -> FigureRecord:
     """Read one figure record and its tables; raise ``RecordError`` naming the file and the problem.
 
@@ -504,11 +487,11 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
     front_matter = _without_schema_jsonld(whole) if table_bytes else whole
 
     try:
-        raw = parse_front_matter(front_matter)
-    except yaml.YAMLError as err:
-        raise RecordError(_yaml_problem(err, whole if front_matter is not whole else None), path) from None
-    if not isinstance(raw, dict):
-        raise RecordError("front matter is not a mapping of fields", path)
+        raw = parse_mapping(front_matter, path)
+    except RecordError:
+        if front_matter is not whole:
+            parse_mapping(whole, path)  # the error with the line number of the file
+        raise
     fields = _clean(raw)
     figid = fields.get("figid")
     if not isinstance(figid, str) or not figid.strip():

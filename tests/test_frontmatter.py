@@ -376,7 +376,7 @@ def test_set_key_changes_only_the_entry_of_that_top_level_key(before: str, after
         ("---\n{figid: x, ndex: ''}\n---\n", "shares its line"),
         ("---\n? ndex\n: ''\n---\n", "shares its line"),
         ("---\n  figid: x\n  caption: y\n---\n", "cannot locate the 'ndex' line safely"),
-        ("---\nfigid: x\ncaption: a: b\n---\n", "not readable YAML: line 2: mapping values are not allowed"),
+        ("---\nfigid: x\ncaption: a: b\n---\n", "malformed YAML front matter at line 3: mapping values are not allowed"),
         ("---\n- a\n---\n", "not a mapping"),
     ],
 )
