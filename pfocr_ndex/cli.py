@@ -40,7 +40,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         "convert",
         help="convert figure records to CX2 files",
         description="Convert PFOCR figure records to CX2 files OUTDIR/<figid>.cx2 (one line per failed "
-        "record, the run goes on; exit 1 if any failed).",
+        "record or bad path, the run goes on; exit 1 if any failed).",
     )
     p.add_argument(
         "paths",
@@ -58,7 +58,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         type=_jobs,
         default=1,
         metavar="N",
-        help="worker processes (default: %(default)s; 0 = one per CPU)",
+        help="worker processes (default: %(default)s; 0 = one per CPU; at most 4 per CPU)",
     )
     p.set_defaults(func=_cmd_convert)
 
@@ -66,21 +66,18 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     import time
 
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
-    from .convert import convert
+    from .convert import convert, max_jobs
     from .network import load_style
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    for path in missing:
-        error(f"convert: {path}: no such file or directory")
     try:
         style = load_style(args.style) if args.style else None
     except PfocrError as err:
         error(f"convert: --style {err}")
         return 2
-    if missing:
-        return 2
+    if args.jobs > max_jobs():
+        error(f"convert: --jobs {args.jobs} lowered to {max_jobs()} ({os.cpu_count() or 1} CPU(s) x 4)")
 
     def report(path: str, reason: str) -> None:
         tqdm.write(f"{PROG}: {path}: {reason}", file=sys.stderr)
