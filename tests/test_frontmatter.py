@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLE_DB
+from conftest import SAMPLE_DB, front_matter, libyaml
 
 from pfocr_ndex import frontmatter
 from pfocr_ndex.errors import RecordError
@@ -19,16 +18,6 @@ from pfocr_ndex.frontmatter import AliasRefused, locate, parse_front_matter, set
 FIGURES = SAMPLE_DB / "_figures"
 ALL_RECORDS = sorted(FIGURES.glob("*.md"))
 LEGACY = "PMC17299__pq2202117006"
-
-
-def front_matter(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\n")
-    return text[4 : text.index("\n---", 3) + 1]
-
-
-def libyaml(text: str) -> object:
-    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 # --- the fast reader against libyaml ----------------------------------------------------------
@@ -376,7 +365,10 @@ def test_set_key_changes_only_the_entry_of_that_top_level_key(before: str, after
         ("---\n{figid: x, ndex: ''}\n---\n", "shares its line"),
         ("---\n? ndex\n: ''\n---\n", "shares its line"),
         ("---\n  figid: x\n  caption: y\n---\n", "cannot locate the 'ndex' line safely"),
-        ("---\nfigid: x\ncaption: a: b\n---\n", "malformed YAML front matter at line 3: mapping values are not allowed"),
+        (
+            "---\nfigid: x\ncaption: a: b\n---\n",
+            "malformed YAML front matter at line 3: mapping values are not allowed",
+        ),
         ("---\n- a\n---\n", "not a mapping"),
     ],
 )

@@ -8,11 +8,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLE_DB
+from conftest import SAMPLE_DB, front_matter, libyaml
 
 from pfocr_ndex import records
 from pfocr_ndex.errors import RecordError
@@ -24,16 +23,6 @@ DATA = SAMPLE_DB / "_data"
 ALL_RECORDS = sorted(FIGURES.glob("*.md"))
 LEGACY = "PMC17299__pq2202117006"
 START = "PMC12170841__IJN-20-7415-g0001"
-
-
-def front_matter(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\n")
-    return text[4 : text.index("\n---", 3) + 1]
-
-
-def libyaml(text: str) -> Any:
-    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def tsv_rows(path: Path) -> list[dict[str, str]]:

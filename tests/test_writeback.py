@@ -30,6 +30,12 @@ FILLED = "PMC1635360__zmk0100678110001"  # ndex: faab0cd9-…
 FILLED_UUID = "faab0cd9-df21-11ea-99da-0ac135e8bacf"
 
 
+def run_fill(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "fill", *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
 def lines_differing(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(a) == len(b)
@@ -153,12 +159,7 @@ def test_fill_from_map(sample_db: Path, tmp_path: Path) -> None:
 def test_fill_cli(sample_db: Path, tmp_path: Path) -> None:
     map_path = tmp_path / "map.tsv"
     map_path.write_text(f"{EMPTY}\t{UUID_A}\nbad\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "pfocr_ndex", "fill", str(sample_db), "--map", str(map_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_fill(str(sample_db), "--map", str(map_path))
     assert run.returncode == 1
     assert run.stderr.strip() == f"pfocr-ndex: {map_path}:2: expected 'figid<TAB>uuid', found 1 field(s)"
     assert run.stdout.startswith("1 filled, 0 replaced, 0 unchanged, 0 conflicting")
@@ -331,13 +332,7 @@ def test_a_second_run_is_refused_with_one_line_naming_the_holder(sample_db: Path
         elsewhere = tmp_path / "cwd"
         elsewhere.mkdir()
         before = (sample_db / "_figures" / f"{EMPTY}.md").read_bytes()
-        run = subprocess.run(
-            [sys.executable, "-m", "pfocr_ndex", "fill", str(sample_db / "_figures"), "--map", str(map_path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=elsewhere,
-        )
+        run = run_fill(str(sample_db / "_figures"), "--map", str(map_path), cwd=elsewhere)
     finally:
         holder.communicate("", timeout=30)
     assert run.returncode == 1
@@ -375,12 +370,7 @@ def test_temporary_files_of_a_killed_run_are_removed_by_the_next_fill(sample_db:
     mine.write_bytes(b"x")
     map_path = tmp_path / "map.tsv"
     map_path.write_text(f"{EMPTY}\t{UUID_A}\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "pfocr_ndex", "fill", str(sample_db), "--map", str(map_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_fill(str(sample_db), "--map", str(map_path))
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[0] == f"removed 1 temporary file(s) left by an interrupted run: {leftover}"
     assert sorted(p.name for p in figures.iterdir() if p.name.endswith(".tmp")) == [mine.name]
@@ -397,12 +387,7 @@ def test_fill_reports_a_missing_path_and_a_duplicate_database_and_fills_the_rest
     map_path = tmp_path / "map.tsv"
     map_path.write_text(f"{EMPTY}\t{UUID_A}\n")
     paths = [str(tmp_path / "missing"), str(sample_db), str(copy)]
-    run = subprocess.run(
-        [sys.executable, "-m", "pfocr_ndex", "fill", *paths, "--map", str(map_path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_fill(*paths, "--map", str(map_path))
     assert run.returncode == 1
     lines = run.stderr.splitlines()
     assert lines[0] == f"pfocr-ndex: {tmp_path / 'missing'}: no such file or directory"
