@@ -442,9 +442,8 @@ def set_key(text: str, key: str, value: str, path: str | PathLike[str]) -> str:
         new = f"{text[:line_start]}{key}: {value}{line_end.group()}{text[line_end.end() :]}"
     try:
         after = parse_front_matter(yaml_text(new, path))
-        expected = {**before, key: parse_front_matter(f"{key}: {value}\n")[key]}  # type: ignore[index]
     except yaml.YAMLError:
-        after, expected = None, {}
-    if after != expected:
+        after = None
+    if after != {**before, key: parse_mapping(f"{key}: {value}\n", path)[key]}:
         raise RecordError(f"cannot locate the '{key}' line safely: the record is left as it is", path)
     return new
