@@ -44,7 +44,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         "convert",
         help="convert figure records to CX2 files",
         description="Convert PFOCR figure records to CX2 files OUTDIR/<figid>.cx2 (one line per failed "
-        "record, the run goes on; exit 1 if any failed).",
+        "record or bad path, the run goes on; exit 1 if any failed).",
     )
     p.add_argument(
         "paths",
@@ -62,7 +62,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         type=_jobs,
         default=1,
         metavar="N",
-        help="worker processes (default: %(default)s; 0 = one per CPU)",
+        help="worker processes (default: %(default)s; 0 = one per CPU; at most 4 per CPU)",
     )
     p.set_defaults(func=_cmd_convert)
 
@@ -70,21 +70,18 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     import time
 
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
-    from .convert import convert
+    from .convert import convert, max_jobs
     from .network import load_style
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    for path in missing:
-        error(f"convert: {path}: no such file or directory")
     try:
         style = load_style(args.style) if args.style else None
     except PfocrError as err:
         error(f"convert: --style {err}")
         return 2
-    if missing:
-        return 2
+    if args.jobs > max_jobs():
+        error(f"convert: --jobs {args.jobs} lowered to {max_jobs()} ({os.cpu_count() or 1} CPU(s) x 4)")
 
     def report(path: str, reason: str) -> None:
         tqdm.write(f"{PROG}: {path}: {reason}", file=sys.stderr)
@@ -379,7 +376,8 @@ def _add_fill(sub: argparse._SubParsersAction) -> None:
         help="fill empty ndex fields from a figid<TAB>uuid map",
         description="Write UUIDs from a figid<TAB>uuid map (e.g. _data/ndex_map.tsv) into the records' ndex: "
         "lines; nothing else in a record changes. A field holding another UUID is only replaced "
-        "with --force. Exits 1 on bad map lines or unreadable records.",
+        "with --force. The database is locked while fill runs (a concurrent fill or publish is refused). "
+        "Exits 1 on bad paths, bad map lines, or records that cannot be read or written.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--map", required=True, metavar="TSV", help="figid<TAB>uuid file, no header")
@@ -391,6 +389,9 @@ def _cmd_fill(args: argparse.Namespace) -> int:
     from .writeback import fill_from_map
 
     report = fill_from_map(args.paths, args.map, force=args.force)
+    if report.removed_temp_files:
+        names = ", ".join(report.removed_temp_files)
+        print(f"removed {len(report.removed_temp_files)} temporary file(s) left by an interrupted run: {names}")
     for line in report.errors:
         error(line)
     for line in report.conflicts:

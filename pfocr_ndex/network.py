@@ -255,6 +255,16 @@ def _text(fields: dict, key: str) -> str | None:
     return value or None
 
 
+def _year(record: FigureRecord) -> int | None:
+    """The publication year (``year: '2019'``; empty → None); ``PfocrError`` for anything but 1 to 4 digits."""
+    year = _text(record.fields, "year")
+    if year is None:
+        return None
+    if not (len(year) <= 4 and year.isascii() and year.isdigit()):
+        raise PfocrError(f"year {year[:24]!r} is not a year (1 to 4 digits)", record.path)
+    return int(year)
+
+
 def _names(value: object) -> list[str]:
     """A field holding one name or a list of names, as a clean list."""
     items = value if isinstance(value, list) else [value]
@@ -296,7 +306,6 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
     labels = _names([figid, pmcid, *constants.get("labels", [])])
     keywords = [k.strip() for k in (_text(fields, "keywords") or "").split("|") if k.strip()]
     diseases = [e for e in record.entities if e.type == "disease"]
-    year = _text(fields, "year")
     score = fields.get("automl_pathway")
     wpid = _text(fields, "wpid")
     page = figure_page_url(figid)
@@ -316,7 +325,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "figureType": _text(fields, "figtype"),
         "paperLink": paper_link,
         "paperTitle": paper_title,
-        "publicationYear": int(year) if year and year.isdigit() else None,
+        "publicationYear": _year(record),
         "doi": doi,
         "journal": _text(fields, "journal_title"),
         "publisher": _text(fields, "publisher_name"),
