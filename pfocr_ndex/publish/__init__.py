@@ -30,7 +30,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -127,12 +126,8 @@ class NdexPublisher:
         return self._run(paths, upload=False)
 
     def _run(self, paths: Iterable[str | PathLike[str]], *, upload: bool) -> PublishReport:
-        from ..records import iter_record_paths
+        from ..layout import iter_record_paths
 
-        checked = [Path(p) for p in paths]
-        for path in checked:
-            if not path.exists():
-                raise PublishError("no such file or directory; nothing was changed", path)
         dry_run = upload and self.options.dry_run
         command = "publish" if upload else "status"
         report = PublishReport(self.server, self.username, dry_run, command)
@@ -154,7 +149,7 @@ class NdexPublisher:
                 progress=self.progress,
             )
             try:
-                run.execute(iter_record_paths(checked))
+                run.execute(iter_record_paths(paths, on_error=run.input_error))
             finally:
                 run.close()
         return report

@@ -19,12 +19,13 @@ verified. In a ``status`` run nothing is uploaded or written: step 3 only report
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import queue
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ from typing import Any
 from tqdm import tqdm
 
 from ..errors import PfocrError, PublishError
-from ..writeback import NdexMap, database_map_path, is_uuid, set_ndex_field
+from ..layout import database_root, ndex_map_path
+from ..writeback import NdexMap, database_lock, is_uuid, set_ndex_field
 from .client import CallFailed, NdexClient
 from .decision import SITUATIONS, Account, Action, Facts, decide, system_properties
 from .journal import PublishJournal
@@ -165,6 +167,8 @@ class PublishRun:
         self.set_queue: list[tuple[str, str]] = []  # (figid, uuid) verified, waiting to join the network set
         self._set_parts: dict[str, set[str]] | None = None  # set part id → its member networks
         self.maps: dict[Path, NdexMap | None] = {}
+        self.locks = contextlib.ExitStack()  # the databases written into, locked for the run
+        self.locked: set[Path] = set()
         self.written = 0
         self.last_poll = 0.0
         self.bar = tqdm(unit="fig", desc=report.command, disable=not progress, file=sys.stderr, dynamic_ncols=True)
@@ -177,9 +181,11 @@ class PublishRun:
         with ThreadPoolExecutor(workers * 2, thread_name_prefix="publish") as pool:
             self.pool = pool
             try:
-                for path in self._unique(paths):
+                for path in paths:
                     if self.stopped:
                         break
+                    if self.upload:
+                        self.lock_database(path)
                     while self.in_flight >= workers * 6 or len(self.verifying) >= self.options.max_unverified:
                         self.step(block=True)
                     self.submit(self.prepare, path)
@@ -198,23 +204,6 @@ class PublishRun:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
 
-    def _unique(self, paths: Iterable[Path]) -> Iterator[Path]:
-        seen: dict[str, Path] = {}
-        for path in paths:
-            first = seen.setdefault(path.stem, path)
-            if first is not path:  # two threads must never publish one figure
-                self.finish(
-                    FigureOutcome(
-                        path.stem,
-                        str(path),
-                        "failed",
-                        None,
-                        f"figure {path.stem} was already given as {first}; not published twice",
-                    )
-                )
-                continue
-            yield path
-
     def submit(self, fn: Callable[..., _Result], *args: Any) -> None:
         preparing = fn == self.prepare
         future = self.pool.submit(self._guarded, fn, *args)
@@ -230,6 +219,24 @@ class PublishRun:
             first = args[0]
             path = first.path if isinstance(first, PreparedFigure) else Path(first)
             return FigureOutcome(path.stem, str(path), "failed", None, f"internal error: {type(exc).__name__}: {exc}")
+
+    def input_error(self, err: PfocrError) -> None:
+        """A bad input path, or a figure already given by another input: one failed entry, the rest go on."""
+        path = Path(err.path) if err.path else Path()
+        self.finish(FigureOutcome(path.stem, str(path), "failed", None, err.message))
+
+    def lock_database(self, record: Path) -> None:
+        """Hold the lock of the record's database (or folder) for the rest of the run, whatever the cwd."""
+        root = database_root(record) or record.parent
+        if root in self.locked:
+            return
+        try:
+            lock = self.locks.enter_context(database_lock(root, purpose="publish"))
+        except PfocrError as err:
+            raise PublishError(err.message, err.path) from None
+        self.locked.add(root)
+        if lock.removed:
+            self.note(f"{root}: removed {len(lock.removed)} temporary file(s) left by a killed run")
 
     def drain(self) -> None:
         """Go on until nothing is in flight, waiting for a decision or for verification."""
@@ -563,7 +570,7 @@ class PublishRun:
     # -- write-back, map, network set --
 
     def ndex_map(self, record: Path) -> NdexMap | None:
-        map_path = database_map_path(record)
+        map_path = ndex_map_path(record)
         if map_path is None:
             return None
         if map_path not in self.maps:
@@ -713,3 +720,4 @@ class PublishRun:
         except PfocrError as err:
             self.note(str(err))
         self.journal.close()
+        self.locks.close()
