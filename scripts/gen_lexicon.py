@@ -12,6 +12,7 @@ does not find. This script reads, from git mirrors of cytoscape/cytoscape-api an
   edge stacking), with their aliases and the ones ding adds to the ranges.
 
     python scripts/gen_lexicon.py [--mirrors /work/.mirror] [--api-ref release/3.10.3] [--impl-ref release/3.10.3]
+                                  [--output pfocr_ndex/style/lexicon.json]
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def main() -> None:
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--api-ref", default="release/3.10.3")
     parser.add_argument("--impl-ref", default="release/3.10.3")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
     api = args.mirrors / "cytoscape+cytoscape-api" / "repo"
     impl = args.mirrors / "cytoscape+cytoscape-impl" / "repo"
@@ -157,8 +159,8 @@ def main() -> None:
         "lookup": {target: dict(sorted(names.items())) for target, names in lookup.items()},
         "values": values,
     }
-    OUTPUT.write_text(json.dumps(lexicon, indent=1) + "\n", encoding="utf-8")
-    print(f"{OUTPUT.relative_to(ROOT)}: {len(properties)} visual properties, {sum(map(len, lookup.values()))} names")
+    args.output.write_text(json.dumps(lexicon, indent=1) + "\n", encoding="utf-8")
+    print(f"{args.output}: {len(properties)} visual properties, {sum(map(len, lookup.values()))} names")
 
 
 if __name__ == "__main__":
