@@ -51,6 +51,7 @@ from .validate import MAX_NAME, MAX_VERSION
 __all__ = [
     "FigureNetwork",
     "build_network",
+    "figure_image_frame",
     "figure_image_url",
     "figure_page_url",
     "load_network_attributes",
@@ -355,19 +356,30 @@ def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tupl
 _name_of = attrgetter("name")
 
 
+def figure_image_frame(left: float, top: float, right: float) -> tuple[float, float, float]:
+    """Where the figure image goes behind nodes laid out from ``left`` to ``right`` and from ``top`` down:
+    its top-left corner and its width (Cytoscape derives the height from the image's aspect ratio).
+
+    >>> figure_image_frame(0.0, 0.0, 600.0)
+    (-40.0, -40.0, 680.0)
+    """
+    width = max(right - left, 200.0) + 2 * IMAGE_MARGIN
+    return (left + right - width) / 2, top - IMAGE_MARGIN, width
+
+
 def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
     """Cytoscape's ``__Annotations`` string for the figure behind the grid.
 
     Only ``width`` is given, so Cytoscape keeps the image's aspect ratio.
     """
-    width = max(grid_width, 200.0) + 2 * IMAGE_MARGIN
+    x, y, width = figure_image_frame(0.0, 0.0, grid_width)
     pairs = {
         "type": IMAGE_ANNOTATION,
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, figure_page_url(figid))),
         "name": "figure",
         "canvas": "background",
-        "x": f"{(grid_width - width) / 2:.1f}",
-        "y": f"{-IMAGE_MARGIN:.1f}",
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
         "z": "0",
         "zoom": "1.0",
         "rotation": "0.0",
