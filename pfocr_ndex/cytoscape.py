@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 import re
 import sys
@@ -550,7 +551,7 @@ class CytoscapeSession:
         from .network import CELL_GAP_X, CELL_GAP_Y
 
         p4c = _py4cytoscape()
-        columns: dict[str, dict[int, float]] = {}
+        columns = []
         for vp in ("NODE_X_LOCATION", "NODE_Y_LOCATION", "NODE_WIDTH", "NODE_HEIGHT"):
             try:
                 views = self._call(
@@ -560,12 +561,8 @@ class CytoscapeSession:
                 raise
             except CytoscapeError:  # 404 "Could not find views.": no nodes
                 return 0.0, 0.0, 0.0
-            columns[vp] = {
-                item["SUID"]: float(item["view"][0]["value"])
-                for item in self._reply(views, list, "GET node views")
-                if isinstance(item, dict) and item.get("view")
-            }
-        x, y, w, h = (columns[vp] for vp in ("NODE_X_LOCATION", "NODE_Y_LOCATION", "NODE_WIDTH", "NODE_HEIGHT"))
+            columns.append(_values_by_suid(views, vp))
+        x, y, w, h = columns
         nodes = [node for node in x if node in y and node in w and node in h]
         if not nodes:
             return 0.0, 0.0, 0.0
@@ -679,6 +676,20 @@ def _without_style(cx2: list[dict]) -> list[dict]:
         else:
             kept.append(aspect)
     return kept
+
+
+def _values_by_suid(views: object, visual_property: str) -> dict[int, float]:
+    """``{SUID: value}`` of a ``GET …/views/{v}/nodes?visualProperty=`` reply (``[{"SUID", "view": [{…}]}]``)."""
+    values = {}
+    for item in views if isinstance(views, list) else ():
+        try:
+            value = float(item["view"][0]["value"])
+            suid = int(item["SUID"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise CytoscapeError(f"unexpected reply from Cytoscape to GET node views ({visual_property})") from None
+        if math.isfinite(value):
+            values[suid] = value
+    return values
 
 
 def _has_image_annotation(value: object) -> bool:

@@ -624,7 +624,16 @@ def test_standin_discrete_number_values_fail_the_style_post(cytoscape, p4c):
     }
     with pytest.raises(p4c.exceptions.CyError, match="Could not create new Visual Style"):
         p4c.create_visual_style("numbers", mappings=[mapping], base_url=cytoscape.base_url)
-    assert "numbers" not in cytoscape.styles
+    # A number as key of a Double column: Double.parseDouble(null) throws too.
+    keyed = dict(mapping, mappingColumnType="Double", map=[{"key": 1.5, "value": "110.0"}])
+    with pytest.raises(p4c.exceptions.CyError, match="Could not create new Visual Style"):
+        p4c.create_visual_style("keys", mappings=[keyed], base_url=cytoscape.base_url)
+    # A default that is not text is parsed from its JSON text; one that does not parse fails the POST.
+    assert p4c.create_visual_style("ok", defaults={"NODE_WIDTH": 2.5}, base_url=cytoscape.base_url) == {"title": "ok"}
+    assert cytoscape.styles["ok"].defaults == {"NODE_WIDTH": 2.5}
+    with pytest.raises(p4c.exceptions.CyError, match="Could not create new Visual Style"):
+        p4c.create_visual_style("bad", defaults={"NODE_WIDTH": "wide"}, base_url=cytoscape.base_url)
+    assert not {"numbers", "keys", "bad"} & set(cytoscape.styles)
 
 
 def test_standin_unparsable_values_and_number_keys_are_dropped_silently(cytoscape, p4c):
