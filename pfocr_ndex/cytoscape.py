@@ -611,7 +611,7 @@ class CytoscapeSession:
                 collection = str(attributes.get("name") or target.text)  # CyNDEx-2's reader names it so
             else:
                 attributes = network_attributes(cx2)
-                title = str(attributes.get("name") or Path(target.text).stem)
+                title = str(attributes.get("name") or (target.path or Path(target.text)).stem)
                 collection = self.collection or title
                 suid = self._import_cx2(cx2, title, collection)
                 view = self._apply_style(suid)
