@@ -353,7 +353,7 @@ class CytoscapeSession:
         # error takes to come back. Past it the worker is asleep in py4cytoscape's connection retries.
         worker.join(max(deadline - time.monotonic(), 0) + 1.0)
         error = outcome.get("error")
-        if worker.is_alive() or isinstance(error, DeadlineExceeded):
+        if worker.is_alive() or isinstance(error, requests.exceptions.Timeout):  # DeadlineExceeded included
             # py4cytoscape is not thread-safe: after a timeout nothing more is sent from this session.
             if self._answers():
                 self._hung = (
