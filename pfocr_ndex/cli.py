@@ -477,12 +477,23 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 # --- open (issue: Cytoscape) -------------------------------------------------------------
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds (0, nan and inf are usage errors)."""
+    from .http import check_deadline
+
+    try:
+        return check_deadline(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}") from None
+
+
 def _add_open(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "open",
         help="open figure networks in Cytoscape Desktop",
         description="Open CX2 files, figure records, figure ids or NDEx UUIDs in a running Cytoscape 3.10+ "
-        "(CyREST), with the PFOCR style and the figure image behind the nodes.",
+        "(CyREST), with the PFOCR style and the figure image behind the nodes. Cytoscape puts each network "
+        "in a collection of its own.",
     )
     p.add_argument(
         "targets",
@@ -503,13 +514,18 @@ def _add_open(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profile", help="~/.ndexutils.conf profile with NDEx credentials (private networks only)")
     p.add_argument("--db", default=".", metavar="DIR", help="database checkout for figure ids (default: .)")
-    p.add_argument("--collection", default="PFOCR", help="Cytoscape collection to open into (default: %(default)s)")
+    p.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="name of the collection each local network opens in: Cytoscape makes a new collection per network "
+        "(default: the network's name; NDEx networks' collections are named by Cytoscape after the network)",
+    )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="SECONDS",
-        help="give up when Cytoscape takes longer than this for one request (default: %(default)g)",
+        help="give up when Cytoscape takes longer than this for one request, all of it (default: %(default)g)",
     )
     p.set_defaults(func=_cmd_open)
 
@@ -536,14 +552,14 @@ def _cmd_open(args: argparse.Namespace) -> int:
     failures = 0
     for target in args.targets:
         try:
-            suid = session.open_figure(target)
+            opened = session.open_target(target)
         except CytoscapeUnavailable:
             raise
         except PfocrError as err:
             error(err)
             failures += 1
             continue
-        print(f"{target}: opened as Cytoscape network {suid} in collection {args.collection}")
+        print(f"{target}: opened as Cytoscape network {opened.suid} in a new collection {opened.collection!r}")
     return 1 if failures else 0
 
 
