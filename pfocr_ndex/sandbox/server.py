@@ -478,7 +478,8 @@ class _Handler(BaseHTTPRequestHandler):
         idle = self.server.sandbox.idle_timeout
         self.connection.settimeout(idle)  # each wait for the client's next bytes
         # the request line and headers must arrive within the idle timeout, even byte by byte
-        self._header_watchdog = threading.Timer(idle, self._drop)
+        self._headers_too_slow = False
+        self._header_watchdog = threading.Timer(idle, self._headers_timed_out)
         self._header_watchdog.daemon = True
         self._header_watchdog.start()
 
@@ -486,6 +487,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._header_watchdog.cancel()
         with contextlib.suppress(OSError):
             super().finish()
+
+    def _headers_timed_out(self) -> None:
+        self._headers_too_slow = True
+        self._drop()
 
     def _drop(self) -> None:
         with contextlib.suppress(OSError):
@@ -564,6 +569,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         self._header_watchdog.cancel()
+        if self._headers_too_slow:  # what was parsed is a fragment of a request cut off by the watchdog
+            return
         sandbox = self.server.sandbox
         received = time.monotonic()
         self.close_connection = True
