@@ -421,11 +421,17 @@ def _add_sandbox(sub: argparse._SubParsersAction) -> None:
         "--password-env", metavar="VAR", help="environment variable holding --user's password (never printed)"
     )
     p.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="JSON-lines file of networks that exist before the run (other owners', read-only, DOI; "
+        "see docs/sandbox.md); networks already in DIR are kept",
+    )
+    p.add_argument(
         "--load-delay",
         type=float,
-        default=0.2,
+        default=0.05,
         metavar="SECONDS",
-        help="how long a new network stays locked before it is validated (default 0.2)",
+        help="how long the server takes to load each network; one at a time, in upload order (default 0.05)",
     )
     p.set_defaults(func=_cmd_sandbox)
 
@@ -435,8 +441,11 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     import sqlite3
     import threading
 
+    from .publish import SANDBOX_PASSWORD, SANDBOX_USER
     from .sandbox import NdexSandbox
 
+    if not 0 <= args.port <= 65535:
+        raise PfocrError(f"--port {args.port}: a TCP port is 0 (any free one) to 65535")
     if (args.user is None) != (args.password_env is None):
         raise PfocrError("--user and --password-env go together")
     if args.user is not None:
@@ -449,7 +458,12 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
         password = shown_password = secrets.token_urlsafe(12)  # a throwaway local account: shown once
     try:
         sandbox = NdexSandbox(
-            data_dir=args.data, port=args.port, users={user: password}, load_delay=args.load_delay, record_limit=10_000
+            data_dir=args.data,
+            port=args.port,
+            users={user: password},
+            load_delay=args.load_delay,
+            record_limit=10_000,
+            seed=args.seed,
         )
     except sqlite3.Error as err:
         raise PfocrError(f"cannot open the sandbox database: {err}", args.data) from None
@@ -458,15 +472,23 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
             raise PfocrError(err.strerror or str(err), err.filename) from None
         raise PfocrError(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}") from None
     with sandbox:
-        print(
-            f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it.\n"
-            f"account: {user}  password: {shown_password}\n"
-            f"publish to it:\n"
-            f"  NDEX_SERVER={sandbox.url} NDEX_USERNAME={user} NDEX_PASSWORD={shown_password} "
-            f"{PROG} publish PATH...\n"
+        lines = [f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it."]
+        if args.seed:
+            added, kept = sandbox.seeded
+            lines.append(f"seeded {added} network(s) from {args.seed} ({kept} already there, kept)")
+        lines.append(f"account: {user}  password: {shown_password}")
+        if user.lower() != SANDBOX_USER and sandbox.has_user(SANDBOX_USER):
+            lines.append(
+                f"account: {SANDBOX_USER}  password: {SANDBOX_PASSWORD}  (the fixed account of the sandbox "
+                f"'{PROG} publish' embeds; it owns the networks published without credentials and can change "
+                "or delete them)"
+            )
+        lines += [
+            "publish to it:",
+            f"  NDEX_SERVER={sandbox.url} NDEX_USERNAME={user} NDEX_PASSWORD={shown_password} {PROG} publish PATH...",
             f'or from Python: ndex2.client.Ndex2(host="{sandbox.url}", username="{user}", password=...)',
-            flush=True,
-        )
+        ]
+        print("\n".join(lines), flush=True)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -24,13 +24,27 @@ from typing import Any
 
 import orjson
 
+from .errors import parse_uuid
 from .faults import FAULT_KINDS, Fault, FaultPlan
-from .server import LoadQueue, RequestRecord, SandboxHTTPServer
-from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, VISIBILITIES, SandboxStore, parse_uuid
+from .seed import SeedNetwork, read_seed_file
+from .server import RequestRecord, SandboxHTTPServer
+from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, SandboxStore
+from .tasks import TaskQueue
 
-__all__ = ["DEFAULT_RECORD_LIMIT", "FAULT_KINDS", "Fault", "FaultPlan", "NdexSandbox", "RequestRecord"]
+__all__ = [
+    "DEFAULT_RECORD_LIMIT",
+    "FAULT_KINDS",
+    "Fault",
+    "FaultPlan",
+    "NdexSandbox",
+    "RequestRecord",
+    "SeedNetwork",
+    "read_seed_file",
+]
 
 DEFAULT_RECORD_LIMIT = 100_000  # requests kept in NdexSandbox.requests unless told otherwise
+DEFAULT_MAX_BODY = 256 * 1024 * 1024  # ours: ndex-rest and Tomcat set no cap
+DEFAULT_IDLE_TIMEOUT = 20.0  # Tomcat's stock server.xml: connectionTimeout="20000"
 
 
 class NdexSandbox:
@@ -42,12 +56,18 @@ class NdexSandbox:
         folder removed on close.
     port : TCP port on 127.0.0.1; 0 picks a free one (see :attr:`url`).
     users : accounts to create, ``{name: password}``.
-    load_delay : seconds a new or updated network stays locked and ``completed: false``
-        before its loading task validates it.
-    max_set_size : items a folder (network set) may hold; ndex-rest documents 100,000.
+    load_delay : seconds each loading task takes. As on NDEx there is one task queue for the
+        whole server: networks load one at a time, in the order they were uploaded, so the n-th
+        queued upload completes after about n × ``load_delay``.
+    max_set_size : items a folder (network set) may hold (``None``: no limit, as ndex-rest's code;
+        its documentation says 100,000).
     disk_quota : bytes of CX2 per account before creates/updates answer 403.
     record_limit : keep only the last this many :attr:`requests` (``None``: all, for a test that
         needs every one; the default bounds the memory of long runs).
+    seed : a seed file (see :mod:`pfocr_ndex.sandbox.seed`) of networks that exist before the run.
+    max_body : largest request body accepted (413 beyond; ours, ndex-rest has no cap).
+    idle_timeout : seconds a client may stay silent while sending a request (then the connection
+        is closed), as Tomcat's ``connectionTimeout``; a body must also average 64 KiB/s.
 
     Attributes
     ----------
@@ -64,15 +84,20 @@ class NdexSandbox:
         port: int = 0,
         *,
         users: dict[str, str] | None = None,
-        load_delay: float = 0.2,
-        max_set_size: int = 100_000,
+        load_delay: float = 0.05,
+        max_set_size: int | None = None,
         disk_quota: int = DEFAULT_DISK_QUOTA,
         record_limit: int | None = DEFAULT_RECORD_LIMIT,
+        seed: str | os.PathLike[str] | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="ndex-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir.name if self._tempdir else data_dir)  # type: ignore[arg-type]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.load_delay = float(load_delay)
+        self.max_body = max_body
+        self.idle_timeout = float(idle_timeout)
         self.latency = 0.0
         self.faults = FaultPlan()
         self.record_limit = record_limit
@@ -82,17 +107,20 @@ class NdexSandbox:
         try:
             for name, password in (users or {}).items():
                 self._store.add_user(name, password)
+            self.seeded = self.seed_file(seed) if seed is not None else (0, 0)
             self._httpd = SandboxHTTPServer(self, port)
-        except BaseException:  # e.g. the port is taken: release the database and the temporary folder
+        except BaseException:  # e.g. a bad seed file, the port is taken: release the database and the folder
             self._store.close()
             if self._tempdir is not None:
                 self._tempdir.cleanup()
             raise
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._loads = LoadQueue(self._store, self._httpd.stop)
-        for network_id in self._store.pending_loads():  # queued when the last run stopped
-            self._loads.schedule(network_id, 0.0)
+        self._tasks = TaskQueue(
+            self._store.run_loading_task, self._store.run_index_task, lambda: self.load_delay, self._httpd.stop
+        )
+        for kind, network_id in self._store.pending_tasks():  # queued when the last run stopped
+            self._tasks.add("load" if kind == "load" else "index", network_id)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="ndex-sandbox-http", daemon=True
         )
@@ -110,7 +138,7 @@ class NdexSandbox:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
-        self._loads.stop()
+        self._tasks.stop()
         self._store.close()
         if self._tempdir is not None:
             self._tempdir.cleanup()
@@ -126,8 +154,12 @@ class NdexSandbox:
     # --- set-up ---------------------------------------------------------------------------
 
     def add_user(self, name: str, password: str) -> str:
-        """Create account ``name`` (or reset its password); returns its ``externalId``."""
+        """Create account ``name`` (stored lower-cased, or reset its password); returns its ``externalId``."""
         return self._store.add_user(name, password)
+
+    def has_user(self, name: str) -> bool:
+        """Whether account ``name`` exists (names compare lower-cased)."""
+        return self._store.user_id(name) is not None
 
     def seed_network(
         self,
@@ -137,24 +169,43 @@ class NdexSandbox:
         uuid: str | None = None,
         read_only: bool = False,
         visibility: str = "PUBLIC",
+        doi: str | None = None,
+        certified: bool = False,
+        creation_time: int | None = None,
+        modification_time: int | None = None,
     ) -> str:
-        """Store a network owned by ``owner`` as already loaded (no delay); returns its UUID.
+        """Store a network owned by ``owner`` as already loaded (no queue); returns its UUID.
 
-        For state that predates a run, e.g. the 2020 PFOCR networks of another account
-        (``read_only=True`` as on the production server). ``owner`` is created, without a
-        usable password, if it does not exist. A CX2 NDEx would reject gets ``errorMessage``.
+        For state that predates a run, e.g. the 2020 PFOCR networks of the account ``wikipathways``
+        (``read_only=True`` as on the production server), a network with a ``doi`` (then read-only,
+        as ``PostgresNetworkDAO.requestDOI`` makes it) or a ``certified`` one (needs a DOI; PUBLIC,
+        index level ALL). ``owner`` is created, without a usable password, if it does not exist.
+        A CX2 NDEx would reject gets ``errorMessage``. ``ValueError`` if ``uuid`` is taken.
         """
-        if visibility not in VISIBILITIES:
-            raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
-        owner_id = self._store.user_id(owner) or self._store.add_user(owner, None)
-        status = self._store.create_network(
-            owner_id, orjson.dumps(cx2_list), visibility=visibility, network_id=parse_uuid(uuid) if uuid else None
+        network = SeedNetwork(
+            owner,
+            cx2_list,
+            uuid,
+            visibility,
+            read_only or doi is not None,
+            doi,
+            certified,
+            creation_time,
+            modification_time,
         )
-        self._store.run_loading_task(status["uuid"])
-        if read_only:
-            summary = self._store.summary_any(status["uuid"])
-            self._store.force_flags(status["uuid"], read_only=True, visibility=summary["visibility"])
-        return status["uuid"]
+        network_id = self._store.seed(network)
+        if network_id is None:
+            raise ValueError(f"network {uuid} already exists")
+        return network_id
+
+    def seed_file(self, path: str | os.PathLike[str]) -> tuple[int, int]:
+        """Seed the networks of a seed file; returns (added, already there). A network whose UUID
+        exists is left as it is, so serving a data folder again with the same file changes nothing.
+        A bad file is a :class:`~pfocr_ndex.errors.PfocrError` naming it and the line; nothing is added then.
+        """
+        networks = read_seed_file(path)
+        added = sum(self._store.seed(network) is not None for network in networks)
+        return added, len(networks) - added
 
     # --- observation ----------------------------------------------------------------------
 
@@ -168,9 +219,9 @@ class NdexSandbox:
         with self._records_lock:
             return list(self._records)
 
-    def summary(self, uuid: str) -> dict[str, Any]:
-        """The v2 network summary (plus ``folderId``) of any network, ignoring permissions."""
-        return self._store.summary_any(parse_uuid(uuid))
+    def summary(self, uuid: str, *, v3: bool = False) -> dict[str, Any]:
+        """The v2 (or v3) summary of any network, deleted ones included, ignoring permissions."""
+        return self._store.summary_any(parse_uuid(uuid), v3=v3)
 
     def networks_of(self, owner: str) -> list[dict[str, Any]]:
         """Summaries of ``owner``'s networks (not deleted), most recently modified first."""
@@ -182,5 +233,13 @@ class NdexSandbox:
         return orjson.loads(self._store.cx2_any(parse_uuid(uuid)))
 
     def set_members(self, set_id: str) -> list[str]:
-        """Network UUIDs added to network set (folder) ``set_id``, in the order added."""
+        """Network UUIDs added to network set (folder) ``set_id``, in the order added (one per shortcut)."""
         return self._store.set_members(parse_uuid(set_id))
+
+    def folder_visibility(self, folder_id: str) -> str:
+        """The visibility of folder (network set) ``folder_id``."""
+        return self._store.folder_visibility(parse_uuid(folder_id))
+
+    def pending_tasks(self) -> list[tuple[str, str]]:
+        """The server queue's tasks not started yet, in order: ``("load" | "index", uuid)``."""
+        return list(self._tasks.pending())

@@ -1,10 +1,15 @@
-"""HTTP front of the NDEx sandbox: routes, Basic auth, error bodies, faults, request log."""
+"""HTTP front of the NDEx sandbox: routes, Basic auth, error bodies, faults, request log.
+
+A request is answered in ndex-rest's order: the route is matched, the ``BasicAuthenticationFilter``
+runs on the headers alone (ndex-rest's filter runs before the resource method reads the entity),
+and only then is the body read, bounded by :mod:`.framing`.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import heapq
+import contextlib
 import logging
 import re
 import socket
@@ -18,17 +23,21 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from .store import ApiError, SandboxStore, parse_uuid, parse_visibility
+from .errors import ApiError, parse_uuid, parse_visibility
+from .framing import ClientGone, FramingError, read_body
+from .summary import parse_summary_format
 
 if TYPE_CHECKING:
     from . import NdexSandbox
 
-__all__ = ["LoadQueue", "RequestRecord", "SandboxHTTPServer", "form_field"]
+__all__ = ["RequestRecord", "SandboxHTTPServer", "form_field"]
 
 logger = logging.getLogger(__name__)
 
 SERVER_VERSION = "3.0.0"  # what /v2/admin/status reports; /rest/admin/status (v1 service) says "2.0"
+SWALLOW_LIMIT = 2 * 1024 * 1024  # Tomcat's maxSwallowSize: unread body drained after an early answer
 PROXY_REASONS = {
+    413: "Request Entity Too Large",
     429: "Too Many Requests",
     502: "Bad Gateway",
     503: "Service Temporarily Unavailable",
@@ -68,72 +77,48 @@ def json_reply(status: int, payload: Any, **headers: str) -> Reply:
     return Reply(status, orjson.dumps(payload), "application/json", dict(headers))
 
 
+def ndex_timestamp(now: float) -> str:
+    """``NDExError``'s time stamp, "yyyy-MM-dd H:mm:ss,SSS".
+
+    >>> import re; bool(re.fullmatch(r"\\d{4}-\\d\\d-\\d\\d \\d{1,2}:\\d\\d:\\d\\d,\\d{3}", ndex_timestamp(0.5)))
+    True
+    """
+    local = time.localtime(now)
+    clock = f"{local.tm_hour}:{time.strftime('%M:%S', local)},{int(now * 1000) % 1000:03d}"
+    return f"{time.strftime('%Y-%m-%d', local)} {clock}"
+
+
 def error_reply(err: ApiError, *, v2_path: bool = False) -> Reply:
     """The NDEx error body (``NDExError``); 401s thrown by v2 services add ``WWW-Authenticate``."""
-    body: dict[str, Any] = {"errorCode": err.code, "message": err.message, "description": err.description}
+    body: dict[str, Any] = {"errorCode": err.code, "message": err.message}
+    if err.description is not None:  # NON_NULL
+        body["description"] = err.description
     if err.code == "NDEx_Exception":
         body["stackTrace"] = f"org.ndexbio.model.exceptions.NdexException: {err.message}"
     body["threadId"] = str(threading.get_ident())
-    body["timeStamp"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    body["timeStamp"] = ndex_timestamp(time.time())
     reply = json_reply(err.status, body)
     if err.status == 401 and v2_path:
         reply.headers["WWW-Authenticate"] = "Basic"
     return reply
 
 
+def proxy_page(status: int) -> Reply:
+    """The HTML page a front proxy (nginx) answers with."""
+    reason = PROXY_REASONS.get(status, "Error")
+    page = (
+        f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} "
+        f"{reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+    return Reply(status, page.encode(), "text/html")
+
+
 def fault_reply(status: int) -> Reply:
     """A front proxy's HTML page for 429/5xx gateway codes, the NDEx JSON error body otherwise."""
     if status in PROXY_REASONS or status > 500:
-        reason = PROXY_REASONS.get(status, "Error")
-        page = (
-            f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} "
-            f"{reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-        )
-        return Reply(status, page.encode(), "text/html")
+        return proxy_page(status)
     code = ERROR_CODES.get(status, "NDEx_Exception")
     return error_reply(ApiError(status, code, f"Injected fault: HTTP {status}."))
-
-
-class LoadQueue:
-    """The server's task queue: runs each network's loading task once its delay has passed."""
-
-    def __init__(self, store: SandboxStore, stop: threading.Event) -> None:
-        self._store = store
-        self._stop = stop
-        self._heap: list[tuple[float, int, str]] = []
-        self._counter = 0
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="ndex-sandbox-loader", daemon=True)
-        self._thread.start()
-
-    def schedule(self, network_id: str, delay: float) -> None:
-        with self._cond:
-            self._counter += 1
-            heapq.heappush(self._heap, (time.monotonic() + max(delay, 0.0), self._counter, network_id))
-            self._cond.notify()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with self._cond:
-                if not self._heap:
-                    self._cond.wait(timeout=0.5)
-                    continue
-                due, _, network_id = self._heap[0]
-                wait = due - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(timeout=min(wait, 0.5))
-                    continue
-                heapq.heappop(self._heap)
-            try:
-                self._store.run_loading_task(network_id)
-            except Exception:  # keep serving the other networks; this one stays locked, as on NDEx
-                if not self._stop.is_set():
-                    logger.exception("NDEx sandbox: loading task for network %s failed", network_id)
 
 
 Route = Callable[["Request"], Reply]
@@ -225,6 +210,7 @@ def form_field(content_type: str, body: bytes, name: str) -> bytes | None:
 
 
 _UUID = r"(?P<id>[^/]+)"
+OPEN, AUTH = True, False  # @PermitAll (anonymous allowed) or not
 
 
 class Api:
@@ -233,37 +219,40 @@ class Api:
     def __init__(self, sandbox: NdexSandbox) -> None:
         self.sb = sandbox
         self.store = sandbox._store
-        self.routes: list[tuple[str, re.Pattern[str], Route]] = [
-            ("GET", re.compile(r"^/rest/admin/status/?$"), self.status_v1),
-            ("GET", re.compile(r"^/v[23]/admin/status/?$"), self.status_v2),
-            ("POST", re.compile(r"^/v3/networks/?$"), self.create_network),
-            ("PUT", re.compile(rf"^/v3/networks/{_UUID}$"), self.update_network),
-            ("GET", re.compile(rf"^/v3/networks/{_UUID}$"), self.get_cx2),
-            ("DELETE", re.compile(rf"^/v3/networks/{_UUID}$"), self.delete_network),
-            ("DELETE", re.compile(rf"^/v2/network/{_UUID}$"), self.delete_network_v2),
-            ("GET", re.compile(rf"^/v3/networks/{_UUID}/summary$"), self.summary_v3),
-            ("GET", re.compile(rf"^/v2/network/{_UUID}/summary$"), self.summary_v2),
-            ("POST", re.compile(r"^/v2/batch/network/summary$"), self.batch_summary_v2),
-            ("POST", re.compile(r"^/v3/batch/networks/summary$"), self.batch_summary_v3),
-            ("PUT", re.compile(rf"^/v2/network/{_UUID}/systemproperty$"), self.system_properties),
-            ("PUT", re.compile(rf"^/v2/network/{_UUID}/properties$"), self.properties),
-            ("GET", re.compile(r"^/v2/user/?$"), self.user),
-            ("GET", re.compile(r"^/v3/users/?$"), self.user),
-            ("GET", re.compile(rf"^/v2/user/{_UUID}/networksummary$"), self.user_networks),
-            ("POST", re.compile(r"^/v2/networkset/?$"), self.create_networkset),
-            ("GET", re.compile(rf"^/v2/networkset/{_UUID}$"), self.get_networkset),
-            ("POST", re.compile(rf"^/v2/networkset/{_UUID}/members$"), self.add_members),
-            ("POST", re.compile(r"^/v3/files/folders/?$"), self.create_folder),
-            ("GET", re.compile(rf"^/v3/files/folders/{_UUID}$"), self.get_folder),
-            ("GET", re.compile(rf"^/v3/files/folders/{_UUID}/list$"), self.list_folder),
-            ("POST", re.compile(r"^/v2/search/network$"), self.search),
+        route = re.compile
+        self.routes: list[tuple[str, re.Pattern[str], Route, bool]] = [
+            ("GET", route(r"^/rest/admin/status/?$"), self.status_v1, OPEN),
+            ("GET", route(r"^/v[23]/admin/status/?$"), self.status_v2, OPEN),
+            ("POST", route(r"^/v3/networks/?$"), self.create_network, AUTH),
+            ("PUT", route(rf"^/v3/networks/{_UUID}$"), self.update_network, AUTH),
+            ("GET", route(rf"^/v3/networks/{_UUID}$"), self.get_cx2, OPEN),
+            ("DELETE", route(rf"^/v3/networks/{_UUID}$"), self.delete_network, AUTH),
+            ("DELETE", route(rf"^/v2/network/{_UUID}$"), self.delete_network_v2, AUTH),
+            ("GET", route(rf"^/v3/networks/{_UUID}/summary$"), self.summary_v3, OPEN),
+            ("GET", route(rf"^/v2/network/{_UUID}/summary$"), self.summary_v2, OPEN),
+            ("POST", route(r"^/v2/batch/network/summary$"), self.batch_summary_v2, OPEN),
+            ("POST", route(r"^/v3/batch/networks/summary$"), self.batch_summary_v3, OPEN),
+            ("PUT", route(rf"^/v2/network/{_UUID}/systemproperty$"), self.system_properties, AUTH),
+            ("PUT", route(rf"^/v2/network/{_UUID}/properties$"), self.properties, AUTH),
+            ("GET", route(r"^/v2/user/?$"), self.user, OPEN),
+            ("GET", route(r"^/v3/users/?$"), self.user, OPEN),
+            ("GET", route(rf"^/v2/user/{_UUID}/networksummary$"), self.user_networks, AUTH),
+            ("POST", route(r"^/v2/networkset/?$"), self.create_networkset, AUTH),
+            ("GET", route(rf"^/v2/networkset/{_UUID}$"), self.get_networkset, OPEN),
+            ("POST", route(rf"^/v2/networkset/{_UUID}/members$"), self.add_members, AUTH),
+            ("PUT", route(rf"^/v2/networkset/{_UUID}/systemproperty$"), self.networkset_properties, AUTH),
+            ("POST", route(r"^/v3/files/folders/?$"), self.create_folder, AUTH),
+            ("GET", route(rf"^/v3/files/folders/{_UUID}$"), self.get_folder, OPEN),
+            ("GET", route(rf"^/v3/files/folders/{_UUID}/list$"), self.list_folder, OPEN),
+            ("POST", route(r"^/v3/batch/files/setvisibility$"), self.set_file_visibility, AUTH),
+            ("POST", route(r"^/v2/search/network$"), self.search, OPEN),
         ]
 
-    def resolve(self, method: str, path: str) -> tuple[Route, re.Match[str]] | None:
-        for route_method, pattern, handler in self.routes:
+    def resolve(self, method: str, path: str) -> tuple[Route, re.Match[str], bool] | None:
+        for route_method, pattern, handler, is_open in self.routes:
             match = pattern.match(path)
             if match and route_method == method:
-                return handler, match
+                return handler, match, is_open
         return None
 
     @staticmethod
@@ -286,12 +275,15 @@ class Api:
         return json_reply(200, self._status(SERVER_VERSION))
 
     def create_network(self, request: Request) -> Reply:
+        """``NetworkServiceV3.createCX2Network``: visibility, quota, the CX2 part, folderId, create."""
         user_id = request.require_user()
         visibility = parse_visibility(request.arg("visibility"))
+        self.store.check_disk_space(user_id)
+        cx2 = request.cx2_upload()
         folder = request.arg("folderId")
         folder_id = parse_uuid(folder) if folder else None
-        status = self.store.create_network(user_id, request.cx2_upload(), visibility=visibility, folder_id=folder_id)
-        self.sb._loads.schedule(status["uuid"], self.sb.load_delay)
+        status = self.store.create_network(user_id, cx2, visibility=visibility, folder_id=folder_id)
+        self.sb._tasks.add("load", status["uuid"])
         return json_reply(
             201,
             status,
@@ -300,11 +292,19 @@ class Api:
         )
 
     def update_network(self, request: Request) -> Reply:
+        """``NetworkServiceV3.updateCX2Network``: the CX2 part, visibility, id, then
+        ``lockNetworkForUpdate`` (quota, read-only, permission, lock); 200 with the update status."""
         user_id = request.require_user()
-        network_id = self._id(request)
+        cx2 = request.cx2_upload()
         visibility = parse_visibility(request.arg("visibility"))
-        status = self.store.update_network(user_id, network_id, request.cx2_upload(), visibility)
-        self.sb._loads.schedule(network_id, self.sb.load_delay)
+        network_id = self._id(request)
+        self.store.lock_for_update(user_id, network_id)
+        try:
+            status = self.store.update_network(network_id, cx2, visibility)
+        except BaseException:
+            self.store.unlock(network_id)
+            raise
+        self.sb._tasks.add("load", network_id)
         return json_reply(200, status)
 
     def get_cx2(self, request: Request) -> Reply:
@@ -324,7 +324,18 @@ class Api:
         return json_reply(200, self.store.network_summary(self._id(request), request.user_id))
 
     def summary_v3(self, request: Request) -> Reply:
-        return json_reply(200, self.store.network_summary(self._id(request), request.user_id, v3=True))
+        """``getNetworkSummaryV3``: its ``catch (IllegalArgumentException)`` wraps the UUID parse
+        too, so a malformed id is a 400 "Format … is unsupported"."""
+        format_text = request.arg("format", "FULL") or "FULL"
+        summary_format = parse_summary_format(format_text)
+        try:
+            network_id = self._id(request)
+        except ApiError:
+            raise ApiError.bad_request(
+                f"Format {format_text} is unsupported. Error message: Invalid UUID string: {request.match.group('id')}"
+            ) from None
+        summary = self.store.network_summary(network_id, request.user_id, v3=True, summary_format=summary_format)
+        return json_reply(200, summary)
 
     def _id_list(self, request: Request) -> list[Any]:
         ids = request.json()
@@ -338,14 +349,20 @@ class Api:
         return json_reply(200, self.store.network_summaries(self._id_list(request), request.user_id))
 
     def batch_summary_v3(self, request: Request) -> Reply:
-        return json_reply(200, self.store.network_summaries(self._id_list(request), request.user_id, v3=True))
+        summary_format = parse_summary_format(request.arg("format", "FULL") or "FULL")
+        ids = self._id_list(request)
+        return json_reply(
+            200, self.store.network_summaries(ids, request.user_id, v3=True, summary_format=summary_format)
+        )
 
     def system_properties(self, request: Request) -> Reply:
         user_id = request.require_user()
+        network_id = self._id(request)
         parameters = request.json()
         if not isinstance(parameters, dict):
             raise ApiError.bad_request("A JSON object of system properties is required.")
-        self.store.set_system_properties(self._id(request), user_id, parameters)
+        if self.store.set_system_properties(network_id, user_id, parameters):
+            self.sb._tasks.add("index", network_id)
         return Reply(204)
 
     def properties(self, request: Request) -> Reply:
@@ -356,7 +373,7 @@ class Api:
         return json_reply(200, self.store.set_properties(self._id(request), user_id, properties))
 
     def user(self, request: Request) -> Reply:
-        return json_reply(200, self.store.user(request.arg("username")))
+        return json_reply(200, self.store.user(request.arg("username"), request.user_id))
 
     def user_networks(self, request: Request) -> Reply:
         owner_id = self._id(request)
@@ -365,11 +382,14 @@ class Api:
         return json_reply(200, self.store.user_network_summaries(owner_id, request.user_id, offset, limit))
 
     def create_networkset(self, request: Request) -> Reply:
+        """``NetworkSetServiceV2.createNetworkSet``: on NDEx 3 a PRIVATE root folder."""
         user_id = request.require_user()
         body = request.json()
         if not isinstance(body, dict):
             raise ApiError.bad_request("A JSON network set object is required.")
-        folder_id = self.store.create_folder(user_id, body.get("name"), body.get("description"))
+        if not body.get("name"):
+            raise ApiError.server("Network set name is required.")
+        folder_id = self.store.create_folder(user_id, body["name"], body.get("description"))
         url = f"{self.sb.url}/v2/networkset/{folder_id}"
         return Reply(201, url.encode(), "text/plain", {"Location": url})
 
@@ -385,6 +405,10 @@ class Api:
         self.store.add_set_members(set_id, user_id, [parse_uuid(str(i)) for i in ids])
         url = f"{self.sb.url}/v2/networkset/{set_id}/members"
         return Reply(201, url.encode(), "text/plain", {"Location": url})
+
+    def networkset_properties(self, request: Request) -> Reply:
+        self.store.network_set_system_properties(self._id(request), request.require_user())
+        return Reply(204)
 
     def create_folder(self, request: Request) -> Reply:
         user_id = request.require_user()
@@ -407,7 +431,23 @@ class Api:
         return json_reply(200, self.store.folder_info(self._id(request), request.user_id))
 
     def list_folder(self, request: Request) -> Reply:
-        return json_reply(200, self.store.folder_items(self._id(request), request.user_id))
+        """``FolderServiceV3.listItemsInFolder``: ``format`` (``compact`` adds attributes) and ``type``."""
+        compact = (request.arg("format") or "update").lower() == "compact"
+        type_text = request.arg("type")
+        file_type = type_text.upper() if type_text else None
+        if file_type not in (None, "NETWORK", "FOLDER", "SHORTCUT"):
+            raise ApiError.uncaught(
+                "java.lang.IllegalArgumentException", f"No enum constant org.ndexbio.model.object.FileType.{file_type}"
+            )
+        items = self.store.folder_items(self._id(request), request.user_id, compact=compact, file_type=file_type)
+        return json_reply(200, items)
+
+    def set_file_visibility(self, request: Request) -> Reply:
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ApiError.bad_request("A JSON object with 'visibility' and 'files' is required.")
+        self.store.set_file_visibility(body.get("visibility"), body.get("files"), request.require_user())
+        return Reply(204)
 
     def search(self, request: Request) -> Reply:
         body = request.json() if request.body else {}
@@ -423,9 +463,38 @@ class Api:
         return json_reply(200, result)
 
 
+def _plain(status: int, message: str) -> Reply:
+    """The container's own answer (Tomcat's error page: plain text here)."""
+    reason = {400: "Bad Request", 413: "Payload Too Large", 501: "Not Implemented"}.get(status, "Error")
+    return Reply(status, f"HTTP Status {status} - {reason}: {message}\n".encode(), "text/plain")
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SandboxHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        idle = self.server.sandbox.idle_timeout
+        self.connection.settimeout(idle)  # each wait for the client's next bytes
+        # the request line and headers must arrive within the idle timeout, even byte by byte
+        self._headers_too_slow = False
+        self._header_watchdog = threading.Timer(idle, self._headers_timed_out)
+        self._header_watchdog.daemon = True
+        self._header_watchdog.start()
+
+    def finish(self) -> None:
+        self._header_watchdog.cancel()
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def _headers_timed_out(self) -> None:
+        self._headers_too_slow = True
+        self._drop()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request log is ``NdexSandbox.requests``."""
@@ -442,81 +511,125 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle()
 
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
     def _authenticate(self) -> str | None:
+        """``BasicAuthenticationFilter``: ``None`` for anonymous, the user id, or the 401 ``ApiError``."""
         header = self.headers.get("Authorization")
         if not header:
             return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "basic":
-            raise ApiError.unauthorized("Credentials in HTTP head is invalid.")
+        if not header.startswith("Basic "):
+            if header.startswith("Bearer "):
+                raise ApiError.unauthorized("Failed to authenticate user : Google OAuth is not enabled in NDEx server.")
+            raise ApiError.unauthorized("Authorization is not using Basic auth or OAuth.")
         try:
-            name, _, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")
+            decoded = base64.b64decode(header[len("Basic ") :].strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise ApiError.unauthorized("Failed to authenticate user; credential information unknown.") from None
+        name, colon, password = decoded.partition(":")
+        if not colon:
+            raise ApiError.unauthorized("Malformed authorization value in HTTP request header.")
         return self.server.sandbox._store.authenticate(name, password)
 
-    def _dispatch(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
-        api = self.server.api
-        resolved = api.resolve(method, path)
+    def _before_body(
+        self, method: str, path: str
+    ) -> tuple[Reply | None, tuple[Route, re.Match[str]] | None, str | None]:
+        """Route and authenticate on the headers alone: an early answer, or the handler and user."""
+        resolved = self.server.api.resolve(method, path)
         if resolved is None:
-            return error_reply(
-                ApiError.not_found(
-                    f"RESTEASY003210: Could not find resource for full path: "
-                    f"{self.server.sandbox.url}{path} (not served by the "
-                    f"NDEx sandbox)"
-                )
+            return (
+                error_reply(
+                    ApiError.not_found(
+                        f"RESTEASY003210: Could not find resource for full path: {self.server.sandbox.url}{path}"
+                        " (not served by the NDEx sandbox)"
+                    )
+                ),
+                None,
+                None,
             )
-        handler, match = resolved
+        handler, match, is_open = resolved
         try:
             user_id = self._authenticate()
         except ApiError as err:  # BasicAuthenticationFilter aborts without WWW-Authenticate
-            return error_reply(err)
+            return error_reply(err), None, None
+        if user_id is None and not is_open:
+            return (
+                error_reply(ApiError.unauthorized("Attempted to access resource requiring authentication.")),
+                None,
+                None,
+            )
+        return None, (handler, match), user_id
+
+    def _dispatch(self, request: Request, handler: Route) -> Reply:
         try:
-            return handler(Request(method, path, query, self.headers, body, user_id, match))
+            return handler(request)
         except ApiError as err:
-            return error_reply(err, v2_path=path.startswith("/v2/"))
+            return error_reply(err, v2_path=request.path.startswith("/v2/"))
         except Exception as err:  # an unexpected sandbox failure: answer as the real server would
+            logger.debug("NDEx sandbox: %s %s failed", request.method, request.path, exc_info=True)
             return error_reply(ApiError.uncaught(type(err).__name__, str(err)))
 
     def _handle(self) -> None:
+        self._header_watchdog.cancel()
+        if self._headers_too_slow:  # what was parsed is a fragment of a request cut off by the watchdog
+            return
         sandbox = self.server.sandbox
         received = time.monotonic()
         self.close_connection = True
         split = urlsplit(self.path)
         path, query = split.path, split.query
-        body = self._read_body()
+        fault = sandbox.faults.take(self.command, path)
+        if fault is not None and fault.kind == "status":  # a proxy in front answers; the server sees nothing
+            self._answer_early(fault_reply(fault.status), path, query, received)
+            return
+        early, resolved, user_id = self._before_body(self.command, path)
+        if early is not None or resolved is None:
+            self._answer_early(early or _plain(500, "no route"), path, query, received)
+            return
+        try:
+            body = read_body(
+                self.connection, self.rfile, self.headers, max_bytes=sandbox.max_body, idle=sandbox.idle_timeout
+            )
+        except FramingError as err:
+            self._answer_early(
+                proxy_page(413) if err.status == 413 else _plain(err.status, str(err)), path, query, received
+            )
+            return
+        except ClientGone:
+            sandbox._record(RequestRecord(self.command, path, query, None, received))
+            return
+        self.connection.settimeout(sandbox.idle_timeout)
         if sandbox.latency > 0:
             self.server.stop.wait(sandbox.latency)
-        fault = sandbox.faults.take(self.command, path)
         if fault is not None and fault.kind == "hang":
             self.server.stop.wait(fault.delay)
-        if fault is not None and fault.kind == "status":
-            reply = fault_reply(fault.status)
-        else:
-            reply = self._dispatch(self.command, path, parse_qs(query, keep_blank_values=True), body)
+        handler, match = resolved
+        reply = self._dispatch(
+            Request(self.command, path, parse_qs(query, keep_blank_values=True), self.headers, body, user_id, match),
+            handler,
+        )
         if fault is not None and fault.kind == "lost_response":
             sandbox._record(RequestRecord(self.command, path, query, None, received))
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drop()
             return
         sandbox._record(RequestRecord(self.command, path, query, reply.status, received))
         self._send(reply)
+
+    def _answer_early(self, reply: Reply, path: str, query: str, received: float) -> None:
+        """Answer without reading the body, then drain a little of it (as Tomcat swallows up to
+        ``maxSwallowSize``) so that a client still sending can read the answer, and close."""
+        self.server.sandbox._record(RequestRecord(self.command, path, query, reply.status, received))
+        self._send(reply)
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            drained = 0
+            while drained < SWALLOW_LIMIT:
+                data = self.connection.recv(65536)
+                if not data:
+                    break
+                drained += len(data)
+        except OSError:
+            pass
 
     def _send(self, reply: Reply) -> None:
         try:
@@ -530,7 +643,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:
             pass  # the client gave up (e.g. its timeout fired during a hang)
 
 
@@ -545,3 +658,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.stop = threading.Event()
         super().__init__(("127.0.0.1", port), _Handler)
         self.api = Api(sandbox)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """No traceback on stderr for a client's fault (reset connections, garbage); debug log only."""
+        logger.debug("NDEx sandbox: error serving %s", client_address, exc_info=True)

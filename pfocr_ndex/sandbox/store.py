@@ -1,9 +1,11 @@
 """SQLite state of the NDEx sandbox and the server-side rules of the endpoints it serves.
 
-Each method is one NDEx operation as ndex-rest performs it (``NetworkServiceV2``,
-``v3/NetworkServiceV3``, ``NetworkSetServiceV2``, ``UserServiceV2``, ``CX2NetworkLoadingTask``):
-same checks in the same order, failures raised as :class:`ApiError` carrying the status and
-NDEx ``errorCode`` the real server answers with.
+Each public method is one NDEx operation as ndex-rest performs it (``NetworkServiceV2``,
+``v3/NetworkServiceV3``, ``NetworkSetServiceV2``, ``UserServiceV2``, ``v3/BatchService``,
+``v3/files/FolderServiceV3``, ``CX2NetworkLoadingTask``): the same checks in the same order,
+failures raised as :class:`ApiError` carrying the status, ``errorCode`` and message the real
+server answers with. Where ndex-rest checks nothing (who may set ``index_level``, whose folder a
+network is created in) the sandbox is stricter; docs/sandbox.md lists those rows as "ours".
 """
 
 from __future__ import annotations
@@ -24,23 +26,22 @@ from typing import Any
 import orjson
 
 from ..errors import PfocrError
-from ..validate import validate_cx2
+from .errors import VISIBILITIES, ApiError, not_found_in_ndex, parse_uuid, parse_visibility
+from .loader import LoadFailure, load_cx2, replace_network_attributes
+from .seed import SeedNetwork
+from .summary import summary_v2, summary_v3
 
-__all__ = ["DB_FILENAME", "DEFAULT_DISK_QUOTA", "VISIBILITIES", "ApiError", "SandboxStore"]
+__all__ = ["DB_FILENAME", "DEFAULT_DISK_QUOTA", "SandboxStore"]
 
 DB_FILENAME = "ndex-sandbox.sqlite"
-VISIBILITIES = ("PUBLIC", "PRIVATE", "UNLISTED")
 INDEX_LEVELS = ("NONE", "META", "ALL")
+FILE_TYPES = ("NETWORK", "FOLDER", "SHORTCUT")
 DEFAULT_DISK_QUOTA = 10 * 1000_000_000  # UserDAO.default_disk_quota
 BATCH_SUMMARY_LIMIT = 2000  # BatchServiceV2 / v3 BatchService
-RESERVED_ATTRIBUTES = ("name", "description", "version")
-VARCHAR_LIMITS = {"name": 500, "version": 100}  # network table columns
+ERROR_MESSAGE_LIMIT = 2000  # PostgresNetworkDAO.setErrorMessage trims longer messages
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY, external_id TEXT UNIQUE NOT NULL,
-    salt BLOB, password_hash BLOB, creation_time INTEGER NOT NULL);
+SCHEMA_VERSION = 2
+_NETWORKS_TABLE = """
 CREATE TABLE IF NOT EXISTS networks (
     uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, cx2_size INTEGER NOT NULL,
     name TEXT, description TEXT, version TEXT, properties TEXT NOT NULL DEFAULT '[]',
@@ -50,90 +51,46 @@ CREATE TABLE IF NOT EXISTS networks (
     index_level TEXT NOT NULL DEFAULT 'NONE', read_only INTEGER NOT NULL DEFAULT 0,
     showcase INTEGER NOT NULL DEFAULT 0,
     is_valid INTEGER NOT NULL DEFAULT 0, completed INTEGER NOT NULL DEFAULT 0, error TEXT,
-    warnings TEXT NOT NULL DEFAULT '[]', locked INTEGER NOT NULL DEFAULT 0,
-    deleted INTEGER NOT NULL DEFAULT 0, folder_id TEXT,
+    warnings TEXT, locked INTEGER NOT NULL DEFAULT 0, is_update INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0, folder_id TEXT, doi TEXT, certified INTEGER NOT NULL DEFAULT 0,
     creation_time INTEGER NOT NULL, modification_time INTEGER NOT NULL);
+"""
+_SCHEMA = (
+    _NETWORKS_TABLE
+    + """
 CREATE INDEX IF NOT EXISTS networks_by_owner ON networks (owner_id, deleted, modification_time);
 CREATE INDEX IF NOT EXISTS networks_by_folder ON networks (folder_id);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, external_id TEXT UNIQUE NOT NULL,
+    salt BLOB, password_hash BLOB, creation_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS network_cx2 (uuid TEXT PRIMARY KEY, cx2 BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS folders (
     uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
     parent TEXT, deleted INTEGER NOT NULL DEFAULT 0,
-    creation_time INTEGER NOT NULL, modification_time INTEGER NOT NULL);
+    creation_time INTEGER NOT NULL, modification_time INTEGER NOT NULL,
+    visibility TEXT NOT NULL DEFAULT 'PRIVATE');
 CREATE INDEX IF NOT EXISTS folders_by_parent ON folders (parent);
 CREATE TABLE IF NOT EXISTS shortcuts (
     uuid TEXT PRIMARY KEY, owner_id TEXT NOT NULL, folder_id TEXT NOT NULL, target TEXT NOT NULL,
     creation_time INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS shortcuts_by_folder ON shortcuts (folder_id);
 """
-
-
-class ApiError(Exception):
-    """An NDEx error answer: HTTP ``status`` with the JSON body ``{errorCode, message, ...}``."""
-
-    def __init__(self, status: int, code: str, message: str, *, description: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.description = description
-
-    @classmethod
-    def not_found(cls, message: str) -> ApiError:
-        return cls(404, "NDEx_Object_Not_Found_Exception", message)
-
-    @classmethod
-    def unauthorized(cls, message: str) -> ApiError:
-        return cls(401, "NDEx_Unauthorized_Operation_Exception", message)
-
-    @classmethod
-    def forbidden(cls, message: str) -> ApiError:
-        return cls(403, "NDEx_Forbidden_Operation_Exception", message)
-
-    @classmethod
-    def bad_request(cls, message: str) -> ApiError:
-        return cls(400, "NDEx_Bad_Request_Exception", message)
-
-    @classmethod
-    def server(cls, message: str) -> ApiError:
-        return cls(500, "NDEx_Exception", message)
-
-    @classmethod
-    def uncaught(cls, java_class: str, message: str) -> ApiError:
-        """What ``DefaultExceptionMapper`` makes of an unexpected Java exception."""
-        return cls.server(f"Uncaught exception {java_class}: {message}")
-
-    @classmethod
-    def locked(cls) -> ApiError:
-        return cls(
-            500,
-            "NDEx_Concurrent_Modification_Exception",
-            "This network is currently locked by another updating process. Please try again.",
-        )
-
-    @classmethod
-    def invalid_network(cls) -> ApiError:
-        return cls(500, "NDEx_Modify_Invalid_Network_Exception", "This operation is not allowed on an invalid network.")
-
-
-def parse_uuid(text: str) -> str:
-    """The canonical form of a UUID string, or the 500 ``UUID.fromString`` causes."""
-    try:
-        return str(uuidlib.UUID(text))
-    except (ValueError, AttributeError, TypeError):
-        raise ApiError.uncaught("java.lang.IllegalArgumentException", f"Invalid UUID string: {text}") from None
-
-
-def parse_visibility(text: str | None) -> str | None:
-    """``VisibilityType.valueOf``: exact names only, anything else a 500."""
-    if text is None:
-        return None
-    if text not in VISIBILITIES:
-        raise ApiError.uncaught(
-            "java.lang.IllegalArgumentException",
-            f"No enum constant org.ndexbio.model.object.network.VisibilityType.{text}",
-        )
-    return text
+)
+# version 1 → 2: warnings nullable (NULL until a load saved the summary), DOI/certified, folder visibility
+_V1_NETWORK_COLUMNS = (
+    "uuid, owner_id, cx2_size, name, description, version, properties, node_count, edge_count, has_layout,"
+    " visibility, requested_visibility, index_level, read_only, showcase, is_valid, completed, error, warnings,"
+    " locked, deleted, folder_id, creation_time, modification_time"
+)
+_MIGRATE_V1 = f"""
+ALTER TABLE networks RENAME TO networks_v1;
+DROP INDEX IF EXISTS networks_by_owner;
+DROP INDEX IF EXISTS networks_by_folder;
+{_NETWORKS_TABLE}
+INSERT INTO networks ({_V1_NETWORK_COLUMNS}) SELECT {_V1_NETWORK_COLUMNS} FROM networks_v1;
+DROP TABLE networks_v1;
+ALTER TABLE folders ADD COLUMN visibility TEXT NOT NULL DEFAULT 'PRIVATE';
+"""
 
 
 def now_ms() -> int:
@@ -149,131 +106,22 @@ def _password_hash(salt: bytes, password: str) -> bytes:
     return hashlib.sha256(salt + password.encode("utf-8")).digest()
 
 
-class _LoadFailure(Exception):
-    """The loading task rejected the uploaded CX2 (becomes the summary's ``errorMessage``)."""
-
-
-def _network_attribute_value_text(value: Any, data_type: str) -> str:
-    """``CxNetworkAttribute.toV1PropertyList``: ``toString()`` of single values, JSON of lists."""
-    if data_type.startswith("list_of_"):
-        return json.dumps(value, separators=(",", ":"))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _aspect_elements(cx2: list[Any], aspect: str) -> list[Any]:
-    elements: list[Any] = []
-    for fragment in cx2:
-        if isinstance(fragment, dict) and isinstance(fragment.get(aspect), list):
-            elements.extend(fragment[aspect])
-    return elements
-
-
-def _summarize_cx2(cx2: Any) -> dict[str, Any]:
-    """What ``CX2NetworkLoader`` records about an accepted network."""
-    declarations = _aspect_elements(cx2, "attributeDeclarations")
-    declared = declarations[0].get("networkAttributes", {}) if declarations else {}
-    attributes_list = _aspect_elements(cx2, "networkAttributes")
-    attributes = attributes_list[0] if attributes_list else {}
-    properties = []
-    for key, value in attributes.items():
-        if key in RESERVED_ATTRIBUTES:
-            continue
-        data_type = (declared.get(key) or {}).get("d") or "string"
-        properties.append(
-            {"predicateString": key, "dataType": data_type, "value": _network_attribute_value_text(value, data_type)}
-        )
-    for key in RESERVED_ATTRIBUTES:
-        if attributes.get(key) is not None and not isinstance(attributes[key], str):
-            raise _LoadFailure(f"Network attribute {key} has to be a string.")
-    for column, limit in VARCHAR_LIMITS.items():
-        value = attributes.get(column)
-        if isinstance(value, str) and len(value) > limit:
-            raise _LoadFailure(
-                f"DB error when saving network summary: ERROR: value too long for type character varying({limit})"
-            )
-    nodes = _aspect_elements(cx2, "nodes")
-    status = _aspect_elements(cx2, "status")
-    warnings = []
-    if status and isinstance(status[0], dict) and status[0].get("error"):
-        warnings.append("Message from Status aspect: " + str(status[0]["error"]))
-    return {
-        "name": attributes.get("name"),
-        "description": attributes.get("description"),
-        "version": attributes.get("version"),
-        "properties": properties,
-        "node_count": len(nodes),
-        "edge_count": len(_aspect_elements(cx2, "edges")),
-        "has_layout": any(isinstance(n, dict) and "x" in n for n in nodes),
-        "warnings": warnings,
-    }
-
-
-def _typed_value(value: Any, data_type: str) -> Any:
-    """A property value (text, as ndex2 sends them) as the JSON value its CX2 ``dataType`` needs."""
-    if data_type.startswith("list_of_"):
-        items = json.loads(value) if isinstance(value, str) else value
-        if not isinstance(items, list):
-            raise ValueError(f"Value {value} is not a list.")
-        return [_typed_value(item, data_type[len("list_of_") :]) for item in items]
-    if not isinstance(value, str):
-        return value
-    if data_type in ("integer", "long"):
-        return int(value)
-    if data_type == "double":
-        return float(value)
-    if data_type == "boolean":
-        return value.lower() == "true"
-    return value
-
-
-def _replace_network_attributes(cx2: list[Any], row: sqlite3.Row, properties: list[dict[str, Any]]) -> list[Any]:
-    """``updateNetworkAttributesAspect``: the CX2 with its network attributes rebuilt from the
-    summary's name/description/version and ``properties``."""
-    attributes: dict[str, Any] = {key: row[key] for key in RESERVED_ATTRIBUTES if row[key] is not None}
-    declared: dict[str, Any] = {key: {"d": "string"} for key in attributes}
-    for prop in properties:
-        attributes[prop["predicateString"]] = _typed_value(prop["value"], prop["dataType"])
-        declared[prop["predicateString"]] = {"d": prop["dataType"]}
-    aspects = [f for f in cx2 if not (isinstance(f, dict) and "networkAttributes" in f)]
-    keys = [next(iter(f), None) if isinstance(f, dict) else None for f in aspects]
-    if "attributeDeclarations" in keys:
-        index = keys.index("attributeDeclarations")
-        old = aspects[index]["attributeDeclarations"]
-        aspects[index] = {"attributeDeclarations": [{**(old[0] if old else {}), "networkAttributes": declared}]}
-    else:  # declarations come right after CXVersion and metaData
-        index = 2 if "metaData" in keys[:2] else 1
-        aspects.insert(index, {"attributeDeclarations": [{"networkAttributes": declared}]})
-    aspects.insert(index + 1, {"networkAttributes": [attributes]})
-    return aspects
-
-
-def load_cx2(data: bytes) -> dict[str, Any]:
-    """Run the loading task's checks on uploaded CX2 bytes: its summary fields, or ``_LoadFailure``."""
-    try:
-        cx2 = orjson.loads(data)
-    except orjson.JSONDecodeError as err:
-        raise _LoadFailure(f"Unexpected character in CX2 stream: {err}") from None
-    try:
-        errors = validate_cx2(cx2)
-    except Exception as err:  # the real task turns any RuntimeException into the errorMessage
-        raise _LoadFailure(str(err) or "Unknow server error.") from None
-    if errors:
-        raise _LoadFailure(errors[0])
-    try:
-        return _summarize_cx2(cx2)
-    except _LoadFailure:
-        raise
-    except Exception as err:  # a document the validator let through but the loader cannot read
-        raise _LoadFailure(str(err) or "Unknow server error.") from None
+def _bad_uuid_in_sql(text: str) -> ApiError:
+    """A malformed id concatenated into ``… "UUID" in ('x')``: the whole batch fails in PostgreSQL."""
+    return ApiError.uncaught(
+        "org.postgresql.util.PSQLException", f'ERROR: invalid input syntax for type uuid: "{text}"'
+    )
 
 
 class SandboxStore:
     """Thread-safe SQLite store holding users, networks, folders (network sets) and shortcuts."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, max_set_size: int = 100_000, disk_quota: int = DEFAULT_DISK_QUOTA
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_set_size: int | None = None,
+        disk_quota: int = DEFAULT_DISK_QUOTA,
     ) -> None:
         self.path = Path(path)
         self.max_set_size = max_set_size
@@ -288,7 +136,9 @@ class SandboxStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         has_tables = self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
-        if has_tables and version != SCHEMA_VERSION:
+        if has_tables and version == 1:
+            self._db.executescript("BEGIN;" + _MIGRATE_V1 + "COMMIT;")
+        elif has_tables and version != SCHEMA_VERSION:
             self._db.close()
             raise PfocrError(
                 f"database of another sandbox version ({version}, expected {SCHEMA_VERSION}); "
@@ -319,58 +169,35 @@ class SandboxStore:
         self._db.execute("COMMIT")
 
     def _cx2(self, network_id: str) -> bytes:
-        return bytes(self._one("SELECT cx2 FROM network_cx2 WHERE uuid = ?", (network_id,))["cx2"])
+        return bytes(self._db.execute("SELECT cx2 FROM network_cx2 WHERE uuid = ?", (network_id,)).fetchone()["cx2"])
 
     def _network(self, network_id: str) -> sqlite3.Row:
+        """The live network, or ``getBooleanFlag``'s 404 "Network <id> not found in NDEx."."""
         row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (network_id,))
         if row is None:
-            raise ApiError.not_found(f"Network {network_id} not found.")
+            raise not_found_in_ndex("Network", network_id)
         return row
 
     @staticmethod
     def _readable(row: sqlite3.Row, user_id: str | None) -> bool:
+        """``createIsReadableConditionStr``: PUBLIC, UNLISTED or the owner's (no sharing here)."""
         return row["visibility"] in ("PUBLIC", "UNLISTED") or row["owner_id"] == user_id
 
-    def _summary(self, row: sqlite3.Row, *, v3: bool = False) -> dict[str, Any]:
-        owner = self._one("SELECT name FROM users WHERE external_id = ?", (row["owner_id"],))
-        summary: dict[str, Any] = {
-            "ownerUUID": row["owner_id"],
-            "isReadOnly": bool(row["read_only"]),
-            "subnetworkIds": [],
-            "isValid": bool(row["is_valid"]),
-            "warnings": json.loads(row["warnings"]),
-            "isShowcase": bool(row["showcase"]),
-            "isCertified": False,
-            "indexLevel": row["index_level"],
-            "hasLayout": bool(row["has_layout"]),
-            "hasSample": False,
-            "cxFileSize": 0,
-            "cx2FileSize": row["cx2_size"],
-            "visibility": row["visibility"],
-            "nodeCount": row["node_count"],
-            "edgeCount": row["edge_count"],
-            "completed": bool(row["completed"]),
-            "owner": owner["name"] if owner else None,
-            "properties": json.loads(row["properties"]),
-            "externalId": row["uuid"],
-            "isDeleted": False,
-            "modificationTime": row["modification_time"],
-            "creationTime": row["creation_time"],
-        }
-        for key in ("name", "description", "version"):
-            if row[key] is not None:
-                summary[key] = row[key]
-        if row["error"] is not None:
-            summary["errorMessage"] = row["error"]
-        if v3 and row["folder_id"] is not None:
-            summary["folderId"] = row["folder_id"]
-        return summary
+    def _owner_name(self, owner_id: str) -> str:
+        row = self._one("SELECT name FROM users WHERE external_id = ?", (owner_id,))
+        return row["name"] if row else ""
+
+    def _v2(self, row: sqlite3.Row) -> dict[str, Any]:
+        return summary_v2(row, self._owner_name(row["owner_id"]))
+
+    def _v3(self, row: sqlite3.Row, summary_format: str = "FULL") -> dict[str, Any]:
+        return summary_v3(row, self._owner_name(row["owner_id"]), summary_format)
 
     def _disk_used(self, user_id: str) -> int:
         used = self._disk_used_by.get(user_id)
         if used is None:
-            row = self._one("SELECT COALESCE(SUM(cx2_size), 0) FROM networks WHERE owner_id = ?", (user_id,))
-            used = self._disk_used_by[user_id] = int(row[0])
+            row = self._db.execute("SELECT COALESCE(SUM(cx2_size), 0) FROM networks WHERE owner_id = ?", (user_id,))
+            used = self._disk_used_by[user_id] = int(row.fetchone()[0])
         return used
 
     def _add_disk_used(self, user_id: str, change: int) -> None:
@@ -389,7 +216,8 @@ class SandboxStore:
     # --- users ----------------------------------------------------------------------------
 
     def add_user(self, name: str, password: str | None) -> str:
-        """Create (or reset the password of) account ``name``; returns its ``externalId``."""
+        """Create (or reset the password of) account ``name`` (stored lower-cased, as
+        ``UserServiceV2.createUser`` does); returns its ``externalId``."""
         name = name.lower()
         salt = os.urandom(16)
         digest = None if password is None else _password_hash(salt, password)
@@ -406,7 +234,7 @@ class SandboxStore:
             return external_id
 
     def authenticate(self, name: str, password: str) -> str:
-        """``BasicAuthenticationFilter``: the user's id, or the 401 the filter answers."""
+        """``BasicAuthenticationFilter.handleFilter``: the name is lower-cased, the error keeps it as typed."""
         with self._lock:
             row = self._one("SELECT * FROM users WHERE name = ?", (name.lower(),))
         if row is None:
@@ -422,8 +250,9 @@ class SandboxStore:
             row = self._one("SELECT external_id FROM users WHERE name = ?", (name.lower(),))
         return row["external_id"] if row else None
 
-    def user(self, name: str | None) -> dict[str, Any]:
-        """``GET /v2/user?username=``."""
+    def user(self, name: str | None, caller_id: str | None) -> dict[str, Any]:
+        """``GET /v2/user?username=`` (``getUserByAccountNameOrAuthenticatUser``): looked up
+        lower-cased; quota, usage and e-mail only in one's own record."""
         if not name:
             raise ApiError.uncaught(
                 "java.lang.IllegalArgumentException", "parameter username or email is required in the URL."
@@ -433,23 +262,36 @@ class SandboxStore:
             if row is None:
                 raise ApiError.not_found(f"User {name.lower()} doesn't exist.")
             used = self._disk_used(row["external_id"])
-        return {
-            "properties": {},
+        user: dict[str, Any] = {
             "isIndividual": True,
             "userName": row["name"],
             "isVerified": True,
             "firstName": row["name"],
             "lastName": "",
-            "emailAddress": f"{row['name']}@sandbox.invalid",
-            "diskQuota": self.disk_quota,
-            "diskUsed": used,
             "externalId": row["external_id"],
             "isDeleted": False,
             "modificationTime": row["creation_time"],
             "creationTime": row["creation_time"],
         }
+        if caller_id == row["external_id"]:
+            user.update(
+                properties={},
+                emailAddress=f"{row['name']}@sandbox.invalid",
+                diskQuota=self.disk_quota,
+                diskUsed=used,
+            )
+        return user
 
     # --- networks -------------------------------------------------------------------------
+
+    def _check_target_folder(self, folder_id: str, user_id: str) -> None:
+        """Ours: ndex-rest's ``processRawCX2Network`` puts the network in any ``folderId`` unchecked."""
+        folder = self._one("SELECT * FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
+        if folder is None:
+            raise not_found_in_ndex("Folder", folder_id)
+        if folder["owner_id"] != user_id:
+            raise ApiError.unauthorized("User doesn't have write access to the parent folder.")
+        self._check_folder_room(folder_id, 1)
 
     def create_network(
         self,
@@ -459,14 +301,14 @@ class SandboxStore:
         visibility: str | None = None,
         folder_id: str | None = None,
         network_id: str | None = None,
+        creation_time: int | None = None,
     ) -> dict[str, Any]:
-        """Store an upload, locked and not yet validated (``processRawCX2Network``)."""
+        """``processRawCX2Network`` after the quota check: stored locked, PRIVATE and unvalidated."""
         with self._lock:
-            self._check_disk_space(user_id)
             if folder_id is not None:
-                self._check_folder_room(folder_id, 1)
+                self._check_target_folder(folder_id, user_id)
             network_id = network_id or _new_ndex_uuid()
-            stamp = now_ms()
+            stamp = now_ms() if creation_time is None else creation_time
             with self._transaction():
                 self._db.execute(
                     "INSERT INTO networks (uuid, owner_id, cx2_size, requested_visibility, locked, folder_id,"
@@ -477,10 +319,13 @@ class SandboxStore:
             self._add_disk_used(user_id, len(cx2))
         return {"uuid": network_id, "modificationTime": stamp}
 
-    def update_network(
-        self, user_id: str, network_id: str, cx2: bytes, visibility: str | None = None
-    ) -> dict[str, Any]:
-        """``lockNetworkForUpdate`` + ``clearNetworkSummary``: replace the CX2, locked and unvalidated."""
+    def check_disk_space(self, user_id: str) -> None:
+        with self._lock:
+            self._check_disk_space(user_id)
+
+    def lock_for_update(self, user_id: str, network_id: str) -> None:
+        """``NdexService.lockNetworkForUpdate``: quota (403), read-only (404 if missing, 403 for
+        anyone), write permission (401), lock (500 concurrent modification)."""
         with self._lock:
             self._check_disk_space(user_id)
             row = self._network(network_id)
@@ -490,53 +335,74 @@ class SandboxStore:
                 raise ApiError.unauthorized("You do not have write permissions for this network.")
             if row["locked"]:
                 raise ApiError.locked()
+            self._db.execute("UPDATE networks SET locked = 1 WHERE uuid = ?", (network_id,))
+
+    def unlock(self, network_id: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE networks SET locked = 0 WHERE uuid = ?", (network_id,))
+
+    def update_network(self, network_id: str, cx2: bytes, visibility: str | None = None) -> dict[str, Any]:
+        """``updateCx2NetworkFromSavedFile`` + ``clearNetworkSummary`` on a network locked by
+        :meth:`lock_for_update`: the new CX2 stored, the summary emptied until the load runs."""
+        with self._lock:
+            row = self._network(network_id)
             stamp = now_ms()
             with self._transaction():
                 self._db.execute(
                     "UPDATE networks SET cx2_size = ?, name = NULL, description = NULL, version = NULL,"
                     " properties = '[]', node_count = 0, edge_count = 0, is_valid = 0, completed = 0,"
-                    " error = NULL, warnings = '[]', locked = 1, requested_visibility = ?,"
+                    " error = NULL, warnings = NULL, is_update = 1, requested_visibility = ?,"
                     " modification_time = ? WHERE uuid = ?",
                     (len(cx2), visibility, stamp, network_id),
                 )
                 self._db.execute("UPDATE network_cx2 SET cx2 = ? WHERE uuid = ?", (cx2, network_id))
-            self._add_disk_used(user_id, len(cx2) - row["cx2_size"])
+            self._add_disk_used(row["owner_id"], len(cx2) - row["cx2_size"])
         return {"uuid": network_id, "modificationTime": stamp}
 
-    def pending_loads(self) -> list[str]:
-        """Networks whose loading task has not run (e.g. the sandbox stopped while they were queued)."""
+    def pending_tasks(self) -> list[tuple[str, str]]:
+        """Tasks that had not run when the sandbox stopped: loads, then index builds of updates."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT uuid FROM networks WHERE locked = 1 AND completed = 0"
-                " AND is_valid = 0 AND deleted = 0 ORDER BY modification_time"
+            loads = self._db.execute(
+                "SELECT uuid FROM networks WHERE locked = 1 AND is_valid = 0 AND deleted = 0 ORDER BY modification_time"
             ).fetchall()
-        return [r["uuid"] for r in rows]
+            indexes = self._db.execute(
+                "SELECT uuid FROM networks WHERE locked = 0 AND is_valid = 1 AND completed = 0 AND error IS NULL"
+                " AND deleted = 0 ORDER BY modification_time"
+            ).fetchall()
+        return [("load", r["uuid"]) for r in loads] + [("index", r["uuid"]) for r in indexes]
 
-    def run_loading_task(self, network_id: str) -> None:
-        """``CX2NetworkLoadingTask``: validate the stored CX2, fill the summary, unlock.
+    def run_loading_task(self, network_id: str) -> bool:
+        """``CX2NetworkLoadingTask.run``; true when it succeeded (its index task is then queued).
 
-        On failure: ``errorMessage`` set, ``isValid``/``completed`` true, visibility forced PRIVATE.
+        Success: the summary saved, ``completed`` set for a new network only (an update's waits
+        for its index task), the requested visibility applied, unlocked. Failure: ``isValid`` and
+        ``completed`` true, ``errorMessage`` set, read-only cleared, visibility forced PRIVATE.
         """
         with self._lock:
             row = self._one(
-                "SELECT cx2 FROM network_cx2 JOIN networks USING (uuid) WHERE uuid = ? AND locked = 1", (network_id,)
+                "SELECT cx2, is_update FROM network_cx2 JOIN networks USING (uuid)"
+                " WHERE uuid = ? AND locked = 1 AND deleted = 0",
+                (network_id,),
             )
         if row is None:
-            return
+            return False
         try:
             loaded = load_cx2(row["cx2"])
-        except _LoadFailure as failure:
+        except LoadFailure as failure:
+            message = str(failure) or "Unknow server error."
+            if len(message) > ERROR_MESSAGE_LIMIT:
+                message = message[: ERROR_MESSAGE_LIMIT - 4] + "..."
             with self._lock:
                 self._db.execute(
                     "UPDATE networks SET is_valid = 1, completed = 1, read_only = 0, visibility = 'PRIVATE',"
                     " error = ?, locked = 0, requested_visibility = NULL WHERE uuid = ?",
-                    (str(failure), network_id),
+                    (message, network_id),
                 )
-            return
+            return False
         with self._lock:
             self._db.execute(
                 "UPDATE networks SET name = ?, description = ?, version = ?, properties = ?,"
-                " node_count = ?, edge_count = ?, has_layout = ?, warnings = ?, is_valid = 1, completed = 1,"
+                " node_count = ?, edge_count = ?, has_layout = ?, warnings = ?, is_valid = 1, completed = ?,"
                 " error = NULL, visibility = COALESCE(requested_visibility, visibility),"
                 " requested_visibility = NULL, locked = 0 WHERE uuid = ?",
                 (
@@ -548,31 +414,55 @@ class SandboxStore:
                     loaded["edge_count"],
                     int(loaded["has_layout"]),
                     json.dumps(loaded["warnings"]),
+                    int(not row["is_update"]),
                     network_id,
                 ),
             )
+        return True
 
-    def network_summary(self, network_id: str, user_id: str | None, *, v3: bool = False) -> dict[str, Any]:
-        """``GET /v2/network/<id>/summary`` (and v3 with ``folderId``)."""
+    def run_index_task(self, network_id: str) -> None:
+        """``SolrTaskRebuildNetworkIdx.run``'s last step: ``iscomplete`` set true."""
+        with self._lock:
+            self._db.execute("UPDATE networks SET completed = 1 WHERE uuid = ? AND deleted = 0", (network_id,))
+
+    def network_summary(
+        self, network_id: str, user_id: str | None, *, v3: bool = False, summary_format: str = "FULL"
+    ) -> dict[str, Any]:
+        """``GET /v2/network/<id>/summary`` / ``GET /v3/networks/<id>/summary``: 404, then 401."""
         with self._lock:
             row = self._network(network_id)
             if not self._readable(row, user_id):
                 raise ApiError.unauthorized(f"Unauthorized access to network {network_id}")
-            return self._summary(row, v3=v3)
+            return self._v3(row, summary_format) if v3 else self._v2(row)
 
     def network_summaries(
-        self, network_ids: list[Any], user_id: str | None, *, v3: bool = False
+        self, network_ids: list[Any], user_id: str | None, *, v3: bool = False, summary_format: str = "FULL"
     ) -> list[dict[str, Any]]:
-        """Batch summaries: readable, existing networks among ``network_ids`` (others skipped)."""
+        """Batch summaries (``getNetworkV3SummariesByIdStrList`` / ``getNetworkSummariesByIdStrList``).
+
+        ``… where "UUID" in (…) and is_deleted = false and <readable>`` has no ORDER BY: the
+        sandbox answers in UUID order (PostgreSQL's primary-key index order), once per network,
+        so a client cannot lean on the request order. Unknown, deleted and unreadable ids are left
+        out; one malformed id fails the whole batch.
+        """
         if len(network_ids) > BATCH_SUMMARY_LIMIT:
             raise ApiError.server(f"You can only send up to {BATCH_SUMMARY_LIMIT} network ids in this function.")
-        result = []
+        wanted = set()
+        for value in network_ids:
+            try:
+                wanted.add(str(uuidlib.UUID(str(value))))
+            except ValueError:
+                raise _bad_uuid_in_sql(str(value)) from None
         with self._lock:
-            for network_id in network_ids:
-                row = self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (parse_uuid(str(network_id)),))
-                if row is not None and self._readable(row, user_id):
-                    result.append(self._summary(row, v3=v3))
-        return result
+            rows = [
+                self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (network_id,))
+                for network_id in sorted(wanted)
+            ]
+            return [
+                self._v3(row, summary_format) if v3 else self._v2(row)
+                for row in rows
+                if row is not None and self._readable(row, user_id)
+            ]
 
     def network_cx2(self, network_id: str, user_id: str | None) -> bytes:
         """``GET /v3/networks/<id>``: the stored CX2 bytes."""
@@ -583,7 +473,7 @@ class SandboxStore:
             return self._cx2(network_id)
 
     def delete_network(self, network_id: str, user_id: str, *, permanent: bool, v2: bool = False) -> None:
-        """``DELETE /v3/networks/<id>``: soft delete (trash) unless ``permanent``.
+        """``DELETE /v3/networks/<id>`` (``NetworkServiceV3.deleteNetwork``): soft delete unless ``permanent``.
 
         ``v2``: ``DELETE /v2/network/<id>`` (ndex2 ``delete_network``), whose errors differ: 500 for
         a non-owner, the concurrent-modification 500 while locked (ndex2 retries on it).
@@ -605,12 +495,23 @@ class SandboxStore:
                     self._db.execute("DELETE FROM network_cx2 WHERE uuid = ?", (network_id,))
                 self._add_disk_used(user_id, -row["cx2_size"])
             else:
-                self._db.execute("UPDATE networks SET deleted = 1 WHERE uuid = ?", (network_id,))
+                self._db.execute(
+                    "UPDATE networks SET deleted = 1, modification_time = ? WHERE uuid = ?", (now_ms(), network_id)
+                )
 
-    def set_system_properties(self, network_id: str, user_id: str, parameters: dict[str, Any]) -> None:
-        """``PUT /v2/network/<id>/systemproperty`` (``setNetworkFlag``)."""
+    def set_system_properties(self, network_id: str, user_id: str, parameters: dict[str, Any]) -> bool:
+        """``PUT /v2/network/<id>/systemproperty`` (``NetworkServiceV2.setNetworkFlag``).
+
+        Order: DOI (403 unless the body is a lone ``showcase``), validated (500), ``readOnly`` and
+        ``visibility`` by the owner (401), ``index_level`` (ours: owner only; ndex-rest lets anyone),
+        ``showcase`` (401 for a non-owner without explicit permission). Unknown keys are ignored.
+        Returns true when an index task must be queued (``index_level`` other than NONE, which
+        also turns ``completed`` false until it ran).
+        """
         with self._lock:
             row = self._network(network_id)
+            if row["doi"] is not None and (len(parameters) > 1 or "showcase" not in parameters):
+                raise ApiError.forbidden("Network with DOI can't be modified.")
             if not row["is_valid"]:
                 raise ApiError.invalid_network()
             is_owner = row["owner_id"] == user_id
@@ -619,13 +520,18 @@ class SandboxStore:
                 if not is_owner:
                     raise ApiError.unauthorized("Only network owner can set readOnly Parameter.")
                 if not isinstance(parameters["readOnly"], bool):
-                    raise ApiError.uncaught("java.lang.ClassCastException", "readOnly is not a Boolean")
+                    raise ApiError.uncaught("java.lang.ClassCastException", "readOnly is not a java.lang.Boolean")
                 changes["read_only"] = int(parameters["readOnly"])
             if "visibility" in parameters:
                 if not is_owner:
                     raise ApiError.unauthorized("Only network owner can set visibility Parameter.")
                 changes["visibility"] = parse_visibility(str(parameters["visibility"]))
+                if row["locked"]:
+                    raise ApiError.server(f"Failed to update visibility. Network {network_id} might have been locked.")
+            reindex = False
             if "index_level" in parameters:
+                if not is_owner:
+                    raise ApiError.unauthorized("Only network owner can set index_level Parameter.")
                 level = parameters["index_level"] or "NONE"
                 if level not in INDEX_LEVELS:
                     raise ApiError.uncaught(
@@ -633,11 +539,19 @@ class SandboxStore:
                         f"No enum constant org.ndexbio.model.object.network.NetworkIndexLevel.{level}",
                     )
                 changes["index_level"] = level
+                if level != "NONE":
+                    changes["completed"] = 0
+                    reindex = True
             if "showcase" in parameters:
-                changes["showcase"] = int(bool(parameters["showcase"]))
+                if not is_owner:
+                    raise ApiError.unauthorized("User doesn't have explicit permission on this network.")
+                if not isinstance(parameters["showcase"], bool):
+                    raise ApiError.uncaught("java.lang.ClassCastException", "showcase is not a java.lang.Boolean")
+                changes["showcase"] = int(parameters["showcase"])
             if changes:
                 assignments = ", ".join(f"{column} = ?" for column in changes)
                 self._db.execute(f"UPDATE networks SET {assignments} WHERE uuid = ?", (*changes.values(), network_id))
+            return reindex
 
     def set_properties(self, network_id: str, user_id: str, properties: list[dict[str, Any]]) -> int:
         """``PUT /v2/network/<id>/properties``: replace network attributes (not name/description/version).
@@ -645,7 +559,7 @@ class SandboxStore:
         Like ndex-rest, every failure after the reserved-name check is wrapped into a 500 ``NDEx_Exception``.
         """
         for prop in properties:
-            if prop.get("predicateString") in RESERVED_ATTRIBUTES:
+            if prop.get("predicateString") in ("name", "description", "version"):
                 raise ApiError.bad_request(
                     "Property list can't contain 'name', 'description' or 'version'. You need to use the "
                     "update network profile function to modify these 3 properties."
@@ -666,15 +580,15 @@ class SandboxStore:
             cleaned = [
                 {
                     "predicateString": p.get("predicateString"),
-                    "dataType": p.get("dataType") or "string",
                     "value": p.get("value")
                     if isinstance(p.get("value"), str)
                     else json.dumps(p.get("value"), separators=(",", ":")),
+                    "dataType": p.get("dataType") or "string",
                 }
                 for p in properties
             ]
             try:
-                cx2 = orjson.dumps(_replace_network_attributes(orjson.loads(self._cx2(network_id)), row, cleaned))
+                cx2 = orjson.dumps(replace_network_attributes(orjson.loads(self._cx2(network_id)), dict(row), cleaned))
             except (ValueError, TypeError, orjson.JSONDecodeError) as err:
                 raise ApiError.server(str(err)) from None
             with self._transaction():
@@ -689,7 +603,9 @@ class SandboxStore:
     def user_network_summaries(
         self, owner_id: str, caller_id: str | None, offset: int, limit: int
     ) -> list[dict[str, Any]]:
-        """``GET /v2/user/<id>/networksummary``: the caller's own networks, newest change first."""
+        """``GET /v2/user/<id>/networksummary`` (``getNetworkSummariesForMyAccountPage``): the
+        caller's own networks, ``order by modification_time desc``; paged only when
+        ``offset >= 0 and limit > 0`` (the default limit 0 returns all)."""
         if owner_id != caller_id:
             raise ApiError.unauthorized("Userid has to be the same as the autheticated user's")
         sql = "SELECT * FROM networks WHERE owner_id = ? AND deleted = 0 ORDER BY modification_time DESC, rowid DESC"
@@ -698,7 +614,7 @@ class SandboxStore:
             sql += " LIMIT ? OFFSET ?"
             args += (limit, offset)
         with self._lock:
-            return [self._summary(row) for row in self._db.execute(sql, args).fetchall()]
+            return [self._v2(row) for row in self._db.execute(sql, args).fetchall()]
 
     def search_networks(
         self, search: str, account: str | None, user_id: str | None, start: int, size: int
@@ -722,26 +638,68 @@ class SandboxStore:
                 and (owner_id is None or r["owner_id"] == owner_id)
                 and (needle in ("", "*") or needle in (r["name"] or "").lower() or needle in r["properties"].lower())
             ]
-            page = [self._summary(r) for r in hits[start * size : (start + 1) * size]]
+            page = [self._v2(r) for r in hits[start * size : (start + 1) * size]]
         return {"numFound": len(hits), "start": start, "networks": page}
+
+    # --- seeding --------------------------------------------------------------------------
+
+    def seed(self, network: SeedNetwork) -> str | None:
+        """Store ``network`` as already loaded; ``None`` when its UUID is already taken."""
+        network_id = parse_uuid(network.uuid) if network.uuid else None
+        with self._lock:
+            if network_id and self._one("SELECT 1 FROM networks WHERE uuid = ?", (network_id,)):
+                return None
+            owner_id = self.user_id(network.owner) or self.add_user(network.owner, None)
+            status = self.create_network(
+                owner_id,
+                orjson.dumps(network.cx2),
+                visibility=network.visibility,
+                network_id=network_id,
+                creation_time=network.creation_time,
+            )
+            network_id = status["uuid"]
+            self.run_loading_task(network_id)
+            self._db.execute(
+                "UPDATE networks SET completed = 1, read_only = ?, doi = ?, certified = ?, index_level = ?,"
+                " modification_time = COALESCE(?, modification_time) WHERE uuid = ?",
+                (
+                    int(network.read_only),
+                    network.doi,
+                    int(network.certified),
+                    "ALL" if network.certified else "NONE",
+                    network.modification_time,
+                    network_id,
+                ),
+            )
+        return network_id
 
     # --- network sets (folders) -----------------------------------------------------------
 
     def _folder(self, folder_id: str) -> sqlite3.Row:
         row = self._one("SELECT * FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
         if row is None:
-            raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
+            raise not_found_in_ndex("Folder", folder_id)
         return row
+
+    @staticmethod
+    def _folder_readable(row: sqlite3.Row, user_id: str | None) -> bool:
+        """``PostgresFolderDAO.createIsReadableConditionStr`` (no folder permissions here)."""
+        return row["visibility"] in ("PUBLIC", "UNLISTED") or row["owner_id"] == user_id
 
     def _folder_item_count(self, folder_id: str) -> int:
         count = 0
         for table, column in (("networks", "folder_id"), ("folders", "parent"), ("shortcuts", "folder_id")):
             deleted = " AND deleted = 0" if table != "shortcuts" else ""
-            count += self._one(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?{deleted}", (folder_id,))[0]
+            count += self._db.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {column} = ?{deleted}", (folder_id,)
+            ).fetchone()[0]
         return count
 
     def _check_folder_room(self, folder_id: str, adding: int) -> None:
-        self._folder(folder_id)
+        """Ours, and only with ``max_set_size``: ndex-rest documents 100,000 items per folder
+        (``FOLDER_SHORTCUT_SPECIFICATION.md``) but its code does not enforce it."""
+        if self.max_set_size is None:
+            return
         held = self._folder_item_count(folder_id)
         if held + adding > self.max_set_size:
             raise ApiError.bad_request(
@@ -751,8 +709,6 @@ class SandboxStore:
 
     def create_folder(self, user_id: str, name: str | None, description: str | None, parent: str | None = None) -> str:
         """``POST /v2/networkset`` / ``POST /v3/files/folders/``: a new PRIVATE folder."""
-        if not name:
-            raise ApiError.server("Network set name is required.")
         with self._lock:
             if parent is not None:
                 if self._folder(parent)["owner_id"] != user_id:
@@ -761,17 +717,24 @@ class SandboxStore:
             folder_id = _new_ndex_uuid()
             stamp = now_ms()
             self._db.execute(
-                "INSERT INTO folders VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
+                "INSERT INTO folders (uuid, owner_id, name, description, parent, creation_time, modification_time)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (folder_id, user_id, name, description, parent, stamp, stamp),
             )
         return folder_id
 
+    def _own_folder_or_404(self, folder_id: str, user_id: str | None) -> sqlite3.Row:
+        """``NetworkSetServiceV2``: a set the caller does not own is "not found"."""
+        folder = self._one("SELECT * FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
+        if folder is None or folder["owner_id"] != user_id:
+            raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
+        return folder
+
     def add_set_members(self, folder_id: str, user_id: str, network_ids: list[str]) -> None:
-        """``POST /v2/networkset/<id>/members``: one shortcut per network, all or none."""
+        """``POST /v2/networkset/<id>/members`` (``addNetworksToSet``): a new shortcut per id on
+        every call (a repeated add duplicates), no check that the networks exist."""
         with self._lock:
-            folder = self._one("SELECT * FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
-            if folder is None or folder["owner_id"] != user_id:
-                raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
+            self._own_folder_or_404(folder_id, user_id)
             self._check_folder_room(folder_id, len(network_ids))
             stamp = now_ms()
             with self._transaction():
@@ -779,20 +742,17 @@ class SandboxStore:
                     "INSERT INTO shortcuts VALUES (?, ?, ?, ?, ?)",
                     [(_new_ndex_uuid(), user_id, folder_id, n, stamp) for n in network_ids],
                 )
-                self._db.execute("UPDATE folders SET modification_time = ? WHERE uuid = ?", (stamp, folder_id))
 
     def network_set(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
         """``GET /v2/networkset/<id>`` of a folder-backed set, converted as ndex-rest does it:
         name, times and the *caller* as ``ownerId``; ``networks`` stays empty (see files list)."""
         with self._lock:
-            row = self._folder(folder_id)
-            if row["owner_id"] != user_id:
+            row = self._one("SELECT * FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
+            if row is None or not self._folder_readable(row, user_id):
                 raise ApiError.not_found(f"Network set or folder {folder_id} not found.")
-        return {
+        network_set: dict[str, Any] = {
             "externalId": row["uuid"],
             "name": row["name"],
-            "description": None,
-            "ownerId": user_id,
             "networks": [],
             "showcased": False,
             "properties": {},
@@ -800,76 +760,138 @@ class SandboxStore:
             "creationTime": row["creation_time"],
             "modificationTime": row["modification_time"],
         }
+        if user_id is not None:
+            network_set["ownerId"] = user_id
+        return network_set
 
-    def folder_items(self, folder_id: str, user_id: str | None) -> list[dict[str, Any]]:
-        """``GET /v3/files/folders/<id>/list``: the folder's networks, shortcuts and sub-folders."""
+    def network_set_system_properties(self, folder_id: str, user_id: str) -> None:
+        """``PUT /v2/networkset/<id>/systemproperty`` on a folder: nothing changes (204) for its
+        owner — the folder stays PRIVATE; 401 for anyone else."""
         with self._lock:
-            if self._folder(folder_id)["owner_id"] != user_id:
+            folder = self._one("SELECT owner_id FROM folders WHERE uuid = ? AND deleted = 0", (folder_id,))
+        if folder is None or folder["owner_id"] != user_id:
+            raise ApiError.unauthorized("User is not the owner of this network set or folder.")
+
+    def set_file_visibility(self, visibility: Any, files: Any, user_id: str) -> None:
+        """``POST /v3/batch/files/setvisibility`` (``BatchService.setVisibility``): each item by
+        its owner only (folder: 401; network, shortcut: 500), one after the other."""
+        if visibility is None or files is None:
+            raise ApiError.server("Missing required parameters: visibility and items.")
+        if not isinstance(files, dict) or any(t not in FILE_TYPES for t in files.values()):
+            raise ApiError.uncaught("com.fasterxml.jackson.databind.exc.InvalidFormatException", "bad 'files' map")
+        if visibility not in VISIBILITIES:
+            raise ApiError.uncaught(
+                "com.fasterxml.jackson.databind.exc.InvalidFormatException",
+                f"Cannot deserialize value of type VisibilityType from String {visibility!r}",
+            )
+        with self._lock:
+            for raw_id, file_type in files.items():
+                file_id = parse_uuid(raw_id)
+                if file_type == "FOLDER":
+                    folder = self._one("SELECT owner_id FROM folders WHERE uuid = ? AND deleted = 0", (file_id,))
+                    if folder is None:
+                        raise not_found_in_ndex("Folder", file_id)
+                    if folder["owner_id"] != user_id:
+                        raise ApiError.unauthorized(f"Not the owner of folder {file_id}")
+                    self._db.execute("UPDATE folders SET visibility = ? WHERE uuid = ?", (visibility, file_id))
+                elif file_type == "NETWORK":
+                    if self._network(file_id)["owner_id"] != user_id:
+                        raise ApiError.server(f"Not the owner of network {file_id}")
+                    self._db.execute("UPDATE networks SET visibility = ? WHERE uuid = ?", (visibility, file_id))
+                else:
+                    raise ApiError.server(f"Not the owner of shortcut {file_id}")  # the sandbox has no own shortcuts
+
+    def folder_items(
+        self, folder_id: str, user_id: str | None, *, compact: bool = False, file_type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """``GET /v3/files/folders/<id>/list`` (``listItemsInFolderOrHome``): folders, networks,
+        shortcuts, unpaged. As in ndex-rest, ``attributes`` (a shortcut's ``target``) and
+        ``visibility``/``edges`` come only with ``format=compact``."""
+        with self._lock:
+            folder = self._folder(folder_id)
+            if not self._folder_readable(folder, user_id):
                 raise ApiError.unauthorized("User doesn't have read access to this folder.")
+            owner = self._owner_name(folder["owner_id"])
             items: list[dict[str, Any]] = []
+            if file_type in (None, "FOLDER"):
+                for row in self._db.execute(
+                    "SELECT * FROM folders WHERE parent = ? AND deleted = 0 ORDER BY rowid", (folder_id,)
+                ):
+                    item = {"uuid": row["uuid"], "type": "FOLDER", "name": row["name"]}
+                    item.update(modificationTime=row["modification_time"], owner=owner, owner_id=row["owner_id"])
+                    if compact:
+                        item.update(attributes={"description": row["description"]}, visibility=row["visibility"])
+                    items.append({**item, "isShared": False})
+            if file_type in (None, "NETWORK"):
+                for row in self._db.execute(
+                    "SELECT * FROM networks WHERE folder_id = ? AND deleted = 0 ORDER BY rowid", (folder_id,)
+                ):
+                    item = {"uuid": row["uuid"], "type": "NETWORK"}
+                    if row["name"] is not None:
+                        item["name"] = row["name"]
+                    item.update(modificationTime=row["modification_time"], owner=self._owner_name(row["owner_id"]))
+                    item.update(owner_id=row["owner_id"], isReadOnly=bool(row["read_only"]))
+                    if row["error"] is not None:
+                        item["errorMessage"] = row["error"]
+                    if row["warnings"] is not None:
+                        item["warnings"] = json.loads(row["warnings"])
+                    item.update(isCompleted=bool(row["completed"]), isShared=False, isValid=bool(row["is_valid"]))
+                    if row["doi"] is not None:
+                        item["doi"] = row["doi"]
+                    if compact:
+                        item.update(
+                            attributes={"description": row["description"]},
+                            edges=row["edge_count"],
+                            visibility=row["visibility"],
+                        )
+                    items.append(item)
             for row in self._db.execute(
-                "SELECT uuid, name, modification_time FROM folders WHERE parent = ? AND deleted = 0", (folder_id,)
-            ):
-                items.append(
-                    {
-                        "uuid": row["uuid"],
-                        "type": "FOLDER",
-                        "name": row["name"],
-                        "modificationTime": row["modification_time"],
-                    }
-                )
-            for row in self._db.execute(
-                "SELECT uuid, name, modification_time, visibility FROM networks WHERE folder_id = ? AND deleted = 0",
+                "SELECT s.uuid, s.target, s.owner_id, s.creation_time, n.deleted AS target_deleted, n.edge_count"
+                " FROM shortcuts s LEFT JOIN networks n ON n.uuid = s.target WHERE s.folder_id = ? ORDER BY s.rowid",
                 (folder_id,),
             ):
-                items.append(
-                    {
-                        "uuid": row["uuid"],
-                        "type": "NETWORK",
-                        "name": row["name"],
-                        "modificationTime": row["modification_time"],
-                        "attributes": {"visibility": row["visibility"]},
-                    }
-                )
-            for row in self._db.execute(
-                "SELECT uuid, target, creation_time FROM shortcuts WHERE folder_id = ? ORDER BY rowid", (folder_id,)
-            ):
-                items.append(
-                    {
-                        "uuid": row["uuid"],
-                        "type": "SHORTCUT",
-                        "name": row["target"],
-                        "modificationTime": row["creation_time"],
-                        "attributes": {"target": row["target"], "target_type": "NETWORK"},
-                    }
-                )
+                if file_type not in (None, "NETWORK"):
+                    break
+                item = {"uuid": row["uuid"], "type": "SHORTCUT", "name": row["target"]}
+                item.update(modificationTime=row["creation_time"], visibility="PRIVATE")
+                item.update(owner=self._owner_name(row["owner_id"]), owner_id=row["owner_id"])
+                if compact:
+                    status = {None: "DELETED", 0: "ACTIVE", 1: "IN_TRASH"}[row["target_deleted"]]
+                    item["attributes"] = {"target_type": "NETWORK", "target": row["target"], "target_status": status}
+                    if row["edge_count"] is not None:
+                        item["edges"] = row["edge_count"]
+                items.append(item)
         return items
 
     def folder_info(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
-        """``GET /v3/files/folders/<id>``."""
+        """``GET /v3/files/folders/<id>`` (``NdexFolder``)."""
         with self._lock:
             row = self._folder(folder_id)
-            if row["owner_id"] != user_id:
+            if not self._folder_readable(row, user_id):
                 raise ApiError.unauthorized("User doesn't have read access to this folder.")
-        return {
-            "externalId": row["uuid"],
-            "name": row["name"],
-            "description": row["description"],
-            "parent": row["parent"],
-            "ownerId": row["owner_id"],
-            "visibility": "PRIVATE",
-            "creationTime": row["creation_time"],
-            "modificationTime": row["modification_time"],
-        }
+            owner = self._owner_name(row["owner_id"])
+        folder: dict[str, Any] = {"externalId": row["uuid"], "name": row["name"]}
+        for key in ("parent", "description"):
+            if row[key] is not None:
+                folder[key] = row[key]
+        folder.update(
+            owner_id=row["owner_id"],
+            owner=owner,
+            isDeleted=False,
+            creationTime=row["creation_time"],
+            modificationTime=row["modification_time"],
+        )
+        return folder
 
     # --- direct inspection (tests, benchmarks) --------------------------------------------
 
-    def summary_any(self, network_id: str) -> dict[str, Any]:
+    def summary_any(self, network_id: str, *, v3: bool = False) -> dict[str, Any]:
+        """A summary of any network, deleted ones included (``isDeleted`` says which)."""
         with self._lock:
             row = self._one("SELECT * FROM networks WHERE uuid = ?", (network_id,))
             if row is None:
                 raise KeyError(network_id)
-            summary = self._summary(row, v3=True)
+            summary = self._v3(row) if v3 else self._v2(row)
             summary["isDeleted"] = bool(row["deleted"])
             return summary
 
@@ -879,7 +901,7 @@ class SandboxStore:
                 "SELECT * FROM networks WHERE owner_id = ? AND deleted = 0 ORDER BY modification_time DESC, rowid DESC",
                 (owner_id,),
             ).fetchall()
-            return [self._summary(row, v3=True) for row in rows]
+            return [self._v2(row) for row in rows]
 
     def cx2_any(self, network_id: str) -> bytes:
         with self._lock:
@@ -895,9 +917,6 @@ class SandboxStore:
             ).fetchall()
         return [r["target"] for r in rows]
 
-    def force_flags(self, network_id: str, *, read_only: bool, visibility: str) -> None:
+    def folder_visibility(self, folder_id: str) -> str:
         with self._lock:
-            self._db.execute(
-                "UPDATE networks SET read_only = ?, visibility = ? WHERE uuid = ?",
-                (int(read_only), visibility, network_id),
-            )
+            return str(self._folder(folder_id)["visibility"])
