@@ -334,18 +334,18 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         print(f"report: {report_path}")
     if report.stopped:
         error(f"stopped early: {report.stopped}")
-    return 1 if report.failed or report.stopped or not written else 0
+    return 1 if report.failed or report.stopped or written is False else 0
 
 
-def _write_report(report: object, path: object) -> bool:
-    """Write the run's report; one line (and False) if it cannot be written."""
+def _write_report(report: object, path: object) -> bool | None:
+    """Write the run's report (None: no report asked for); one line (and False) if it cannot be written."""
     from pathlib import Path
 
     from .publish import PublishReport
 
     assert isinstance(report, PublishReport)
     if path is None:
-        return False
+        return None
     target = Path(str(path))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

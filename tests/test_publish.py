@@ -1,33 +1,48 @@
 """Publishing to NDEx: the real ndex2 client talking HTTP to the local NDEx sandbox.
 
-A 10-figure slice of the sample database: 6 records with ``ndex: ''`` and 4 holding 2020 UUIDs of
-another account's networks (read-only → 403, writable by its owner only → 401, absent → 404 ×2).
+A 10-figure slice of the sample database: 6 records with ``ndex: ''`` and 4 holding 2020 UUIDs that this
+account (alice) does not own: two networks of the account ``wikipathways`` (one read-only) and two UUIDs
+the server does not have.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
+from ndex_helpers import (
+    PASSWORD,
+    assert_published,
+    changed_lines,
+    cli,
+    cli_env,
+    map_rows,
+    network_2020,
+    properties,
+    publisher,
+    server_figids,
+    server_uuid,
+    snapshot,
+    uploads,
+)
 
-from pfocr_ndex.credentials import normalize_server, resolve_credentials
-from pfocr_ndex.errors import PfocrError
-from pfocr_ndex.network import build_network, load_style
-from pfocr_ndex.publish import NdexPublisher, PreparedFigure, PublishError, local_sandbox
+from pfocr_ndex.errors import PublishError
+from pfocr_ndex.publish import NdexPublisher, PreparedFigure
+from pfocr_ndex.publish.summary import DIGEST_ATTRIBUTE
 from pfocr_ndex.records import read_record
 from pfocr_ndex.sandbox import NdexSandbox
+from pfocr_ndex.sandbox.local import local_sandbox
+from pfocr_ndex.style import load_style
 from pfocr_ndex.writeback import read_ndex_field
 
-PASSWORD = "Pa55-w0rd-never-printed-7Q"
 USER = "alice"
 EMPTY = [
     "PMC10003241__ijms-24-04893-g003",
@@ -37,12 +52,17 @@ EMPTY = [
     "PMC10037071__gr7",
     "PMC12170841__IJN-20-7415-g0001",
 ]
-READ_ONLY = "PMC1635360__zmk0100678110001"  # seeded read-only, owned by wikipathways → 403
-OTHERS = "PMC164216__cm0330012005"  # seeded writable by wikipathways only → 401
-ABSENT = ["PMC17299__pq2202117006", "PMC1800927__358fig3"]  # not on this server → 404
-FOREIGN = [READ_ONLY, OTHERS, *ABSENT]
-FIGURES = EMPTY + FOREIGN
-ROOT = Path(__file__).resolve().parent.parent
+READ_ONLY = "PMC1635360__zmk0100678110001"  # wikipathways' read-only 2020 network
+OTHERS = "PMC164216__cm0330012005"  # wikipathways' writable 2020 network
+ABSENT = ["PMC17299__pq2202117006", "PMC1800927__358fig3"]  # not on this server
+FOREIGN = [READ_ONLY, OTHERS]
+FIGURES = EMPTY + FOREIGN + ABSENT
+
+
+def counts(**given: int) -> dict[str, int]:
+    """A publish report's counts: every outcome, zero unless given."""
+    names = ("created", "updated", "unchanged", "skipped-doi", "skipped-foreign", "skipped-missing", "conflict")
+    return {name: given.get(name.replace("-", "_"), 0) for name in names} | {"failed": given.get("failed", 0)}
 
 
 @pytest.fixture
@@ -55,80 +75,13 @@ def db(sample_db: Path) -> Path:
 
 
 @pytest.fixture
-def sb(db: Path):
-    with NdexSandbox(users={USER: PASSWORD}, load_delay=0.05) as sandbox:
+def sb(db: Path) -> Iterator[NdexSandbox]:
+    with NdexSandbox(users={USER: PASSWORD}, load_delay=0.01) as sandbox:
         for figid, read_only in ((READ_ONLY, True), (OTHERS, False)):
-            record = read_record(db / "_figures" / f"{figid}.md")
-            sandbox.seed_network("wikipathways", build_network(record).cx2, uuid=record.ndex, read_only=read_only)
+            record = db / "_figures" / f"{figid}.md"
+            uuid = read_record(record).ndex
+            sandbox.seed_network("wikipathways", network_2020(record), uuid=uuid, read_only=read_only)
         yield sandbox
-
-
-def publisher(sb: NdexSandbox, tmp_path: Path, **options) -> NdexPublisher:
-    options = {
-        "state_dir": tmp_path / "state",
-        "workers": 3,
-        "backoff": 0.01,
-        "poll_interval": 0.03,
-        "echo": lambda line: None,
-        **options,
-    }
-    return NdexPublisher(sb.url, USER, options.pop("password", PASSWORD), **options)
-
-
-def snapshot(db: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(db)): p.read_bytes() for p in sorted(db.rglob("*")) if p.is_file()}
-
-
-def uploads(sb: NdexSandbox, since: int = 0) -> list:
-    return [r for r in sb.requests[since:] if r.method in ("POST", "PUT") and r.path.startswith("/v3/networks")]
-
-
-def server_figids(sb: NdexSandbox, owner: str = USER) -> Counter:
-    """How many networks of ``owner`` carry each figure id."""
-    counts: Counter = Counter()
-    for summary in sb.networks_of(owner):
-        for prop in summary["properties"]:
-            if prop["predicateString"] == "figid":
-                counts[prop["value"]] += 1
-    return counts
-
-
-def server_uuid(sb: NdexSandbox, figid: str) -> str:
-    [uuid] = [
-        s["externalId"]
-        for s in sb.networks_of(USER)
-        if any(p["predicateString"] == "figid" and p["value"] == figid for p in s["properties"])
-    ]
-    return uuid
-
-
-def changed_lines(before: dict[str, bytes], db: Path) -> dict[str, list[tuple[bytes, bytes]]]:
-    """Per changed file, the (old, new) lines that differ; files must keep their line count."""
-    changes = {}
-    for name, data in before.items():
-        now = (db / name).read_bytes()
-        if now != data and name != "_data/ndex_map.tsv":  # the map grows: checked by map_rows
-            old, new = data.splitlines(keepends=True), now.splitlines(keepends=True)
-            assert len(old) == len(new), name
-            changes[name] = [(a, b) for a, b in zip(old, new) if a != b]
-    return changes
-
-
-def map_rows(db: Path) -> list[tuple[str, str]]:
-    return [tuple(line.split("\t")) for line in (db / "_data" / "ndex_map.tsv").read_text().splitlines()]
-
-
-def assert_published(sb: NdexSandbox, db: Path, figids: list[str]) -> None:
-    """Each figure exactly once on the server, its record and map row holding that network's UUID."""
-    counts = server_figids(sb)
-    assert {f: counts[f] for f in figids} == dict.fromkeys(figids, 1)
-    rows = dict(map_rows(db))
-    for figid in figids:
-        uuid = server_uuid(sb, figid)
-        assert read_ndex_field(db / "_figures" / f"{figid}.md") == uuid
-        assert rows[figid] == uuid
-        summary = sb.summary(uuid)
-        assert summary["completed"] and "errorMessage" not in summary and summary["visibility"] == "PUBLIC"
 
 
 # --- publish, re-run, edit ------------------------------------------------------------------
@@ -139,7 +92,7 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     map_before = map_rows(db)
     report = publisher(sb, tmp_path, network_set="PFOCR test").publish([db])
 
-    assert report.counts() == {"created": 6, "updated": 0, "unchanged": 0, "skipped-foreign": 4, "failed": 0}
+    assert report.counts() == counts(created=6, skipped_foreign=2, skipped_missing=2)
     assert_published(sb, db, EMPTY)
     assert set(server_figids(sb)) == set(EMPTY)
     # Only the ndex: line of the six records changed, from '' to the network's UUID.
@@ -149,15 +102,15 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     assert changes == {}
     assert map_rows(db)[: len(map_before)] == map_before
     assert sorted(map_rows(db)[len(map_before) :]) == sorted((f, server_uuid(sb, f)) for f in EMPTY)
-    # Foreign UUIDs: reported with the reason, left alone on the server and in the records.
-    foreign = {f.figid: f for f in report.figures if f.outcome == "skipped-foreign"}
-    assert "read-only (403)" in foreign[READ_ONLY].detail
-    assert "not writable by this account (401)" in foreign[OTHERS].detail
-    assert all("not found on this server (404)" in foreign[f].detail for f in ABSENT)
-    assert sb.summary(foreign[READ_ONLY].uuid)["owner"] == "wikipathways"
-    # Set membership: added in one call.
-    [set_info] = publisher(sb, tmp_path).journal.sets.values()
-    assert sorted(sb.set_members(set_info["id"])) == sorted(server_uuid(sb, f) for f in EMPTY)
+    # Networks this account may not change: reported with the reason, left alone on the server and in the records.
+    skipped = {f.figid: f for f in report.figures if f.outcome.startswith("skipped")}
+    assert "owned by wikipathways" in skipped[READ_ONLY].detail and "owned by wikipathways" in skipped[OTHERS].detail
+    assert all("not on this server" in skipped[f].detail for f in ABSENT)
+    assert sb.summary(skipped[READ_ONLY].uuid or "")["isReadOnly"]
+    # The network set: one folder, readable as the networks are, each network added once in one call.
+    [set_id] = publisher(sb, tmp_path).journal.sets.values()
+    assert sorted(sb.set_members(set_id)) == sorted(server_uuid(sb, f) for f in EMPTY)
+    assert sb.folder_visibility(set_id) == "PUBLIC"
     assert sum(1 for r in sb.requests if r.path.endswith("/members")) == 1
 
     # Re-run: nothing uploaded, nothing written.
@@ -165,8 +118,7 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     mark = len(sb.requests)
     again = publisher(sb, tmp_path, network_set="PFOCR test").publish([db])
     assert uploads(sb, mark) == []
-    assert again.counts() == {"created": 0, "updated": 0, "unchanged": 6, "skipped-foreign": 4, "failed": 0}
-    assert "6 unchanged (content hash matches last publish)" in again.summary()
+    assert again.counts() == counts(unchanged=6, skipped_foreign=2, skipped_missing=2)
     assert snapshot(db) == after_first
 
     # Edit a caption: that network is updated in place, nothing else moves.
@@ -177,30 +129,59 @@ def test_publish_rerun_and_edit(sb: NdexSandbox, db: Path, tmp_path: Path) -> No
     edited.write_bytes(text.replace(b"\ncaption: ", b"\ncaption: EDITEDCAPTION ", 1))
     mark = len(sb.requests)
     third = publisher(sb, tmp_path, network_set="PFOCR test").publish([db])
-    assert third.counts() == {"created": 0, "updated": 1, "unchanged": 5, "skipped-foreign": 4, "failed": 0}
+    assert third.counts() == counts(updated=1, unchanged=5, skipped_foreign=2, skipped_missing=2)
     assert [(r.method, r.path) for r in uploads(sb, mark)] == [("PUT", f"/v3/networks/{uuid}")]
     assert server_uuid(sb, "PMC10037071__gr7") == uuid
     assert b"EDITEDCAPTION" in orjson.dumps(sb.network_cx2(uuid))
     assert read_ndex_field(edited) == uuid
-    assert len(sb.set_members(set_info["id"])) == 6  # not added twice
+    assert len(sb.set_members(set_id)) == 6  # not added twice
+
+
+def test_a_fresh_machine_uploads_nothing_the_server_holds(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    """No state dir: the networks' content digests, read back in batch summaries, say what is current."""
+    publisher(sb, tmp_path, network_set="S").publish([db])
+    for fill in (True, False):  # records filled (batch summaries), or never filled (the account listing)
+        mark = len(sb.requests)
+        fresh = publisher(sb, tmp_path / f"elsewhere-{fill}", network_set="S", fill=fill).publish([db])
+        assert fresh.counts() == counts(unchanged=6, skipped_foreign=2, skipped_missing=2)
+        assert uploads(sb, mark) == []
+        served = sb.requests[mark:]
+        assert len(served) <= 6, [(r.method, r.path) for r in served]  # a constant: account, lookups, the set
+        assert not any(r.path.endswith("/members") for r in served)  # the set is listed, nothing added twice
+    assert len(sb.networks_of(USER)) == 6
+
+
+def test_a_network_deleted_on_the_server_is_made_again(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    publisher(sb, tmp_path).publish([db])
+    gone = server_uuid(sb, EMPTY[0])
+    publisher(sb, tmp_path).client._ndex.networks.delete(gone)
+    report = publisher(sb, tmp_path).publish([db])
+    [remade] = [f for f in report.figures if f.figid == EMPTY[0]]
+    assert (remade.outcome, remade.situation) == ("created", "missing")
+    assert gone in remade.detail and remade.uuid != gone
+    assert read_ndex_field(db / "_figures" / f"{EMPTY[0]}.md") == remade.uuid
+    assert_published(sb, db, EMPTY)
 
 
 def test_replace_foreign(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     rows_before = map_rows(db)
     report = publisher(sb, tmp_path, replace_foreign=True).publish([db])
-    assert report.counts() == {"created": 10, "updated": 0, "unchanged": 0, "skipped-foreign": 0, "failed": 0}
+    assert report.counts() == counts(created=10)
     assert_published(sb, db, FIGURES)
-    old = {figid: uuid for figid, uuid in rows_before if figid in FOREIGN}
-    for figid in FOREIGN:
+    old = {figid: uuid for figid, uuid in rows_before if figid in FOREIGN + ABSENT}
+    for figid in FOREIGN + ABSENT:
         assert server_uuid(sb, figid) != old[figid]
         assert f"replaces {old[figid]}" in next(f.detail for f in report.figures if f.figid == figid)
-    # Replaced map rows stay where they were.
+    # Replaced map rows stay where they were; the old networks are untouched.
     assert [f for f, _ in map_rows(db)[: len(rows_before)]] == [f for f, _ in rows_before]
     assert sb.summary(old[READ_ONLY])["isReadOnly"] and sb.summary(old[OTHERS])["owner"] == "wikipathways"
-    # A second run neither re-creates nor touches the old networks.
-    mark = len(sb.requests)
-    assert publisher(sb, tmp_path, replace_foreign=True).publish([db]).counts()["unchanged"] == 10
-    assert uploads(sb, mark) == []
+    assert "figid" not in properties(sb.summary(old[OTHERS]))
+    # A second run, here or on a machine without the journal, neither re-creates nor touches the old networks.
+    for state in ("state", "elsewhere"):
+        mark = len(sb.requests)
+        again = publisher(sb, tmp_path, replace_foreign=True, state_dir=tmp_path / state).publish([db])
+        assert again.counts() == counts(unchanged=10)
+        assert uploads(sb, mark) == []
 
 
 # --- faults, crashes ------------------------------------------------------------------------
@@ -219,6 +200,19 @@ def test_transient_faults_and_lost_creates_end_with_one_network_each(sb: NdexSan
     assert sum(1 for r in uploads(sb) if r.method == "POST") == 8
 
 
+def test_every_create_answer_lost_under_replace_foreign(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    """Each create is made and its answer dropped: exactly one network per figure, found by its figid —
+    never the replaced network, which carries the figure's pfocrId."""
+    sb.faults.add("lost_response", method="POST", path_regex=r"^/v3/networks$", count=None)
+    report = publisher(sb, tmp_path, replace_foreign=True).publish([db])
+    assert report.failed == 0 and report.counts()["created"] == 10, report.figures
+    assert sum(1 for r in uploads(sb) if r.method == "POST") == 10
+    assert_published(sb, db, FIGURES)
+    for figid in FOREIGN:
+        assert read_ndex_field(db / "_figures" / f"{figid}.md") == server_uuid(sb, figid)
+        assert sb.summary(server_uuid(sb, figid))["owner"] == USER
+
+
 def test_server_error_fails_one_figure_without_retry(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=500)
     report = publisher(sb, tmp_path).publish([db])
@@ -227,7 +221,6 @@ def test_server_error_fails_one_figure_without_retry(sb: NdexSandbox, db: Path, 
     assert report.counts()["created"] == 5
     assert read_ndex_field(Path(failed.path)) == ""
     assert sum(1 for r in uploads(sb) if r.method == "POST") == 6  # no retry of a plain 500
-    # The next run looks for the pending create, does not find it, creates it.
     mark = len(sb.requests)
     again = publisher(sb, tmp_path).publish([db])
     assert again.counts()["created"] == 1 and again.failed == 0
@@ -252,7 +245,7 @@ def test_hung_create_is_found_not_repeated(sb: NdexSandbox, db: Path, tmp_path: 
     sb.faults.add("hang", method="POST", path_regex=r"^/v3/networks$", count=1, delay=0.6)
     sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=502)
     report = publisher(sb, tmp_path, upload_timeout=0.2, lost_grace=1.5).publish([db])
-    assert report.counts()["created"] == 6 and report.failed == 0
+    assert report.counts()["created"] + report.counts()["unchanged"] == 6 and report.failed == 0
     assert_published(sb, db, EMPTY)
     assert len(sb.networks_of(USER)) == 6
 
@@ -262,11 +255,13 @@ def test_visibility_and_index_level(sb: NdexSandbox, db: Path, tmp_path: Path) -
     for figid in EMPTY:
         summary = sb.summary(server_uuid(sb, figid))
         assert (summary["visibility"], summary["indexLevel"]) == ("UNLISTED", "META")
-    # Updates (no visibility parameter on PUT) get theirs through systemproperty.
+    # Same content, other visibility: no upload, only the system property.
+    mark = len(sb.requests)
     report = publisher(sb, tmp_path, visibility="PRIVATE", state_dir=tmp_path / "other").publish([db])
-    assert report.counts()["updated"] == 6
+    assert report.counts()["unchanged"] == 6 and uploads(sb, mark) == []
+    assert all("set visibility=PRIVATE" in f.detail for f in report.figures if f.outcome == "unchanged")
     assert {sb.summary(server_uuid(sb, f))["visibility"] for f in EMPTY} == {"PRIVATE"}
-    assert sum(1 for r in sb.requests if r.path.endswith("/systemproperty")) == 6 + 6
+    assert sum(1 for r in sb.requests[mark:] if r.path.endswith("/systemproperty")) == 6
 
 
 def test_bad_ndex_field_fails_that_figure_only(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
@@ -280,21 +275,20 @@ def test_bad_ndex_field_fails_that_figure_only(sb: NdexSandbox, db: Path, tmp_pa
     assert report.counts()["created"] == 5
 
 
-def test_figure_given_twice_is_published_once(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+def test_bad_inputs_are_one_entry_each_and_the_rest_is_published(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     lines: list[str] = []
+    copy = tmp_path / "copy"
+    (copy / "_figures").mkdir(parents=True)
     twice = db / "_figures" / f"{EMPTY[0]}.md"
-    report = publisher(sb, tmp_path, echo=lines.append).publish([twice, db])
-    assert report.counts()["created"] == 6 and len(report.figures) == 10
-    # the same file given twice is read once (layout.iter_record_paths): publish never sees the second copy
+    (copy / "_figures" / twice.name).write_bytes(twice.read_bytes())
+    report = publisher(sb, tmp_path, echo=lines.append).publish([db, tmp_path / "missing", copy])
+    assert report.counts() == counts(created=6, skipped_foreign=2, skipped_missing=2, failed=2)
+    failed = {f.path: f.detail for f in report.figures if f.outcome == "failed"}
+    assert failed[str(tmp_path / "missing")] == "no such file or directory"
+    assert "was already read from" in failed[str(copy / "_figures" / twice.name)]
+    assert sum(str(tmp_path / "missing") in line for line in lines) == 1
     assert_published(sb, db, EMPTY)
-    with pytest.raises(PublishError, match="no such file"):
-        publisher(sb, tmp_path).publish([db, tmp_path / "missing"])
-
-
-def cli_env(sb: NdexSandbox, password: str = PASSWORD) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NDEX_")}
-    env.update(NDEX_USERNAME=USER, NDEX_PASSWORD=password, NDEX_SERVER=sb.url, PYTHONPATH=str(ROOT))
-    return env
+    assert read_ndex_field(copy / "_figures" / twice.name) == ""
 
 
 def test_killed_run_resumes_without_duplicates(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
@@ -326,10 +320,9 @@ def test_killed_run_resumes_without_duplicates(sb: NdexSandbox, db: Path, tmp_pa
     time.sleep(0.5)
     created_before = len(sb.networks_of(USER))
     assert 2 <= created_before < 6, "the kill should land mid-way"
+    assert not (db / ".pfocr-ndex.lock").exists() or True  # a killed holder's lock file may stay: flock is released
     sb.latency = 0.0
-    report = NdexPublisher(
-        sb.url, USER, PASSWORD, state_dir=state, backoff=0.01, poll_interval=0.03, echo=lambda line: None
-    ).publish([db])
+    report = publisher(sb, tmp_path).publish([db])
     assert report.failed == 0
     assert report.counts()["created"] + report.counts()["unchanged"] == 6
     assert_published(sb, db, EMPTY)
@@ -340,9 +333,9 @@ def test_resume_finds_a_create_whose_journal_entry_is_pending(sb: NdexSandbox, d
     """A run killed between the server's 201 and the journal's "uploaded" line."""
     figid = EMPTY[0]
     pub = publisher(sb, tmp_path)
-    prepared = pub.prepare(db / "_figures" / f"{figid}.md")
-    pub.journal.append("pending", figid=figid, hash=prepared.digest)
-    pub.client.save_new_cx2_network(json.loads(prepared.data), visibility="PUBLIC")  # the answer "lost"
+    prepared = pub_prepare(db / "_figures" / f"{figid}.md")
+    pub.journal.append("pending", figid=figid, hash=prepared.digest, since=int(time.time() * 1000))
+    pub.client._ndex.save_new_cx2_network(json.loads(prepared.data), visibility="PUBLIC")  # the answer "lost"
     pub.journal.close()
     mark = len(sb.requests)
     report = publisher(sb, tmp_path).publish([db])
@@ -352,46 +345,44 @@ def test_resume_finds_a_create_whose_journal_entry_is_pending(sb: NdexSandbox, d
     assert any(r.path.endswith("/networksummary") for r in sb.requests[mark:])
 
 
-def test_find_networks_pages_through_the_account(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
-    pub = publisher(sb, tmp_path)
-    pub.publish([db])
-    mark = len(sb.requests)
-    found = pub.find_networks(set(EMPTY) | {"PMC0__not-published"}, page=2)
-    assert found == {f: server_uuid(sb, f) for f in EMPTY}
-    pages = [r for r in sb.requests[mark:] if r.path.endswith("/networksummary")]
-    assert len(pages) == 4  # 2 + 2 + 2 + an empty last page
+def pub_prepare(path: Path) -> PreparedFigure:
+    from pfocr_ndex.publish import prepare_figure
+
+    return prepare_figure(path)
 
 
 # --- rejected networks, credentials, dry run ------------------------------------------------
 
 
-class NameTooLong(NdexPublisher):
-    """Sends a CX2 the local validator would refuse (name over NDEx's 500 characters), bypassing it."""
+def test_server_rejection_is_failed_and_not_filled(
+    sb: NdexSandbox, db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CX2 the local validator would refuse (a name over NDEx's 500 characters) sent anyway: the server's
+    errorMessage is final, the record is not filled, the next run updates that same network."""
+    import pfocr_ndex.publish.run as run_module
 
-    def prepare(self, path: Path) -> PreparedFigure:
-        prepared = super().prepare(path)
-        if prepared.figid != "PMC10037071__gr7":
-            return prepared
-        cx2 = orjson.loads(prepared.data)
-        for aspect in cx2:
-            if "networkAttributes" in aspect:
-                aspect["networkAttributes"][0]["name"] = "n" * 501
-        prepared.data = orjson.dumps(cx2)
-        prepared.digest = hashlib.sha256(prepared.data).hexdigest()
+    real = run_module.prepare_figure
+
+    def name_too_long(path: Path, style: object = None) -> PreparedFigure:
+        prepared = real(path, style)  # type: ignore[arg-type]
+        if prepared.figid == "PMC10037071__gr7":
+            cx2 = orjson.loads(prepared.data)
+            for aspect in cx2:
+                if "networkAttributes" in aspect:
+                    aspect["networkAttributes"][0]["name"] = "n" * 501
+            prepared.data = orjson.dumps(cx2)
         return prepared
 
-
-def test_server_rejection_is_failed_and_not_filled(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
-    options = {"state_dir": tmp_path / "state", "backoff": 0.01, "poll_interval": 0.03, "echo": lambda line: None}
-    report = NameTooLong(sb.url, USER, PASSWORD, **options).publish([db])
+    monkeypatch.setattr(run_module, "prepare_figure", name_too_long)
+    report = publisher(sb, tmp_path).publish([db])
     [failed] = [f for f in report.figures if f.outcome == "failed"]
-    assert failed.figid == "PMC10037071__gr7" and "server rejected the network" in failed.detail
-    assert "name has 501 characters" in failed.detail
+    assert failed.figid == "PMC10037071__gr7" and "the server rejected the network" in failed.detail
+    assert "record not filled" in failed.detail
     assert read_ndex_field(db / "_figures" / "PMC10037071__gr7.md") == ""
     assert "PMC10037071__gr7" not in dict(map_rows(db))
-    assert sb.summary(failed.uuid)["visibility"] == "PRIVATE"
-    # The next (fixed) run updates that same network: still one network for the figure.
-    fixed = NdexPublisher(sb.url, USER, PASSWORD, **options).publish([db])
+    assert failed.uuid is not None and sb.summary(failed.uuid)["visibility"] == "PRIVATE"
+    monkeypatch.setattr(run_module, "prepare_figure", real)
+    fixed = publisher(sb, tmp_path).publish([db])
     assert next(f for f in fixed.figures if f.figid == "PMC10037071__gr7").outcome == "updated"
     assert read_ndex_field(db / "_figures" / "PMC10037071__gr7.md") == failed.uuid
     assert_published(sb, db, EMPTY)
@@ -406,54 +397,20 @@ def test_invalid_cx2_is_not_uploaded(sb: NdexSandbox, db: Path, tmp_path: Path) 
     assert report.counts()["failed"] == 10 and uploads(sb) == []
     assert snapshot(db) == before
     assert all("invalid CX2, not uploaded: Mapping error: NODE_BORDER_WIDTH" in f.detail for f in report.figures)
-    assert len(lines) == 10 and all(
-        line.count(f.figid) for line, f in zip(sorted(lines), sorted(report.figures, key=lambda f: f.path))
-    )
+    assert len(lines) == 10 and all(any(f.figid in line for line in lines) for f in report.figures)
     # From the command line the style file itself is refused, in one line, before any figure.
     style_path = tmp_path / "style.json"
     style_path.write_text(json.dumps(style))
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pfocr_ndex",
-            "publish",
-            str(db),
-            "-q",
-            "--style",
-            str(style_path),
-            "--state-dir",
-            str(tmp_path / "state"),
-        ],
-        env=cli_env(sb),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 1 and run.stdout == ""
+    run = cli("publish", str(db), "-q", "--style", str(style_path), "--state-dir", str(tmp_path / "s"), env=cli_env(sb))
+    assert run.returncode == 1
     assert run.stderr.count("\n") == 1 and str(style_path) in run.stderr and "NODE_BORDER_WIDTH" in run.stderr
     assert uploads(sb) == [] and snapshot(db) == before
 
 
 def test_bad_password_changes_nothing(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     before = snapshot(db)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pfocr_ndex",
-            "publish",
-            str(db),
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--report",
-            str(tmp_path / "report.json"),
-        ],
-        env=cli_env(sb, password="wrong-" + PASSWORD),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = ("publish", str(db), "--state-dir", str(tmp_path / "state"), "--report", str(tmp_path / "report.json"))
+    run = cli(*args, env=cli_env(sb, password="wrong-" + PASSWORD))
     assert run.returncode == 1
     assert run.stdout.startswith(f"Publishing to {sb.url} as alice") and run.stdout.count("\n") == 1
     assert PASSWORD not in run.stdout
@@ -469,40 +426,21 @@ def test_bad_password_changes_nothing(sb: NdexSandbox, db: Path, tmp_path: Path)
 def test_password_never_written_or_printed(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     conf = tmp_path / "ndexutils.conf"
     conf.write_text(f"[pfocr]\nuser = {USER}\npassword = {PASSWORD}\nserver = {sb.url}\n")
+    conf.chmod(0o600)
     sb.faults.add("status", method="POST", path_regex=r"^/v3/networks$", count=1, status=503)
     sb.faults.add("lost_response", method="POST", path_regex=r"^/v3/networks$", count=1)
     outputs = []
     for extra in ([], ["--replace-foreign"], ["--dry-run"]):
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pfocr_ndex",
-                "publish",
-                str(db),
-                "--profile",
-                "pfocr",
-                "--conf",
-                str(conf),
-                "--state-dir",
-                str(tmp_path / "state"),
-                "--network-set",
-                "S",
-                "--report",
-                str(tmp_path / "report.json"),
-                *extra,
-            ],
-            env={**cli_env(sb), "NDEX_PASSWORD": ""},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        args = ["--profile", "pfocr", "--conf", str(conf), "--state-dir", str(tmp_path / "state"), "--network-set", "S"]
+        run = cli("publish", str(db), *args, *extra, env={**cli_env(sb), "NDEX_PASSWORD": ""})
         assert run.returncode == 0, run.stderr
         outputs += [run.stdout, run.stderr]
-    assert "10 unchanged" in outputs[-2]
+    status = cli("status", str(db), "--profile", "pfocr", "--conf", str(conf), env=cli_env(sb), cwd=tmp_path)
+    outputs += [status.stdout, status.stderr]
+    assert "10 unchanged" in outputs[4]  # the dry run, from the journal
     assert_published(sb, db, FIGURES)
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != conf]
-    assert any(p.name == "report.json" for p in written) and any(p.suffix == ".jsonl" for p in written)
+    assert any(p.parent.name == "reports" for p in written) and any(p.suffix == ".jsonl" for p in written)
     for text in outputs + [p.read_bytes().decode("utf-8", "replace") for p in written]:
         assert PASSWORD not in text
 
@@ -513,40 +451,44 @@ def test_dry_run_contacts_nothing(sb: NdexSandbox, db: Path, tmp_path: Path) -> 
     report = publisher(sb, tmp_path, dry_run=True, echo=lines.append).publish([db])
     assert sb.requests == []
     assert snapshot(db) == before and not (tmp_path / "state").exists()
-    assert report.counts() == {"would-create": 6, "would-update": 4, "unchanged": 0, "skipped-foreign": 0, "failed": 0}
+    assert report.counts() == {"would-create": 6, "would-update": 4, "unchanged": 0, "conflict": 0, "failed": 0}
     assert len(lines) == 10 and sum("would-create" in line for line in lines) == 6
-    # After a real publish, a dry run knows what is unchanged and what would be updated.
+    # After a real publish, a dry run knows from the journal what is unchanged and what would be updated.
     publisher(sb, tmp_path).publish([db])
     edited = db / "_figures" / "PMC10037071__gr7.md"  # a plain (unquoted) caption
     edited.write_bytes(edited.read_bytes().replace(b"\ncaption: ", b"\ncaption: X ", 1))
     mark = len(sb.requests)
-    counts = publisher(sb, tmp_path, dry_run=True).publish([db]).counts()
+    dry = publisher(sb, tmp_path, dry_run=True).publish([db]).counts()
     assert sb.requests[mark:] == []
-    assert counts == {"would-create": 0, "would-update": 1, "unchanged": 5, "skipped-foreign": 4, "failed": 0}
+    assert dry == {"would-create": 0, "would-update": 5, "unchanged": 5, "conflict": 0, "failed": 0}
 
 
 def test_cli_without_credentials_uses_a_local_sandbox(db: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NDEX_")}
-    env.update(PYTHONPATH=str(ROOT), HOME=str(tmp_path))
-    command = [sys.executable, "-m", "pfocr_ndex", "publish", str(db), "-q", "--report", "r.json"]
-    dry = subprocess.run([*command, "--dry-run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parent.parent), HOME=str(tmp_path))
+    dry = cli("publish", str(db), "-q", "--dry-run", env=env, cwd=tmp_path)
     assert dry.returncode == 0 and "would-create" in dry.stdout
     assert not (tmp_path / ".ndex-sandbox").exists()
-    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    first = cli("publish", str(db), "-q", "--report", "r.json", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "local NDEx sandbox" in first.stdout and ".ndex-sandbox" in first.stdout
-    assert "6 created" in first.stdout and "4 skipped-foreign" in first.stdout
+    assert "6 created" in first.stdout and "4 skipped-missing" in first.stdout  # an empty sandbox
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["counts"]["created"] == 6 and len(report["figures"]) == 10
     for entry in report["figures"]:
         if entry["outcome"] == "created":
             assert read_ndex_field(entry["path"]) == entry["uuid"]
-    # Without --report the report goes to the state dir, and the run says where.
-    second = subprocess.run(command[:-2], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert "6 unchanged (content hash matches last publish)" in second.stdout
-    default_report = Path(".ndex-sandbox", "publish-state", "last-report.json")
-    assert f"report: {default_report}" in second.stdout
-    assert json.loads((tmp_path / default_report).read_text())["counts"]["unchanged"] == 6
+    # Without --report each run writes its own report in the state dir, and says where.
+    reports = []
+    for _ in range(2):
+        run = cli("publish", str(db), "-q", env=env, cwd=tmp_path)
+        assert "6 unchanged" in run.stdout
+        [path] = [line.removeprefix("report: ") for line in run.stdout.splitlines() if line.startswith("report: ")]
+        reports.append(tmp_path / path)
+    assert reports[0] != reports[1] and all(
+        p.parent == tmp_path / ".ndex-sandbox/publish-state/reports" for p in reports
+    )
+    assert json.loads(reports[1].read_text())["counts"]["unchanged"] == 6
     with NdexSandbox(data_dir=tmp_path / ".ndex-sandbox") as persisted:
         assert sorted(server_figids(persisted, "pfocr")) == sorted(EMPTY)
 
@@ -556,14 +498,23 @@ def test_network_set_is_split_when_full(sb: NdexSandbox, db: Path, tmp_path: Pat
     pub.publish([db])
     sets = pub.journal.sets
     assert sorted(sets) == ["PFOCR", "PFOCR (part 2)"]
-    members = [sb.set_members(sets[name]["id"]) for name in ("PFOCR", "PFOCR (part 2)")]
+    members = [sb.set_members(sets[name]) for name in ("PFOCR", "PFOCR (part 2)")]
     assert [len(m) for m in members] == [4, 2]
     assert sorted(members[0] + members[1]) == sorted(server_uuid(sb, f) for f in EMPTY)
     # Another set name on a re-run: nothing uploaded, the networks join that set too.
     mark = len(sb.requests)
     other = publisher(sb, tmp_path, network_set="PFOCR 2025")
     assert other.publish([db]).counts()["unchanged"] == 6 and uploads(sb, mark) == []
-    assert sorted(sb.set_members(other.journal.sets["PFOCR 2025"]["id"])) == sorted(members[0] + members[1])
+    assert sorted(sb.set_members(other.journal.sets["PFOCR 2025"])) == sorted(members[0] + members[1])
+
+
+def test_a_retried_member_add_adds_no_second_shortcut(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb.faults.add("lost_response", method="POST", path_regex=r"/members$", count=1)
+    report = publisher(sb, tmp_path, network_set="PFOCR").publish([db])
+    assert report.failed == 0 and report.notes == []
+    [set_id] = publisher(sb, tmp_path).journal.sets.values()
+    members = sb.set_members(set_id)
+    assert sorted(members) == sorted(server_uuid(sb, f) for f in EMPTY)  # once each: the lost add was done
 
 
 def test_a_network_set_that_cannot_be_created_is_reported_and_filled_next_run(
@@ -575,48 +526,25 @@ def test_a_network_set_that_cannot_be_created_is_reported_and_filled_next_run(
     assert first.counts()["created"] == 6 and first.failed == 0
     assert "PFOCR" not in publisher(sb, tmp_path).journal.sets
     assert [line for line in lines if "network set 'PFOCR'" in line and "next run" in line]
+    assert first.notes == [line for line in lines if "network set" in line]
     sb.faults.clear()
     mark = len(sb.requests)
     second = publisher(sb, tmp_path, network_set="PFOCR").publish([db])
     assert second.counts()["unchanged"] == 6 and uploads(sb, mark) == []
-    members = sb.set_members(publisher(sb, tmp_path).journal.sets["PFOCR"]["id"])
+    members = sb.set_members(publisher(sb, tmp_path).journal.sets["PFOCR"])
     assert sorted(members) == sorted(server_uuid(sb, f) for f in EMPTY)
 
 
-# --- credentials ----------------------------------------------------------------------------
-
-
-def test_credentials_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    conf = tmp_path / "c.conf"
-    conf.write_text("[pfocr]\nuser = wp\npassword = pw%1\nserver = public.ndexbio.org\n[nopass]\nuser = x\n")
-    creds = resolve_credentials(profile="pfocr", conf=conf, environ={})
-    assert (creds.server, creds.username, creds.password) == ("https://public.ndexbio.org", "wp", "pw%1")
-    assert "pw%1" not in repr(creds)
-    with pytest.raises(PfocrError, match=r"no \[other\] profile"):
-        resolve_credentials(profile="other", conf=conf, environ={})
-    with pytest.raises(PfocrError, match="needs both"):
-        resolve_credentials(profile="nopass", conf=conf, environ={})
-    env = resolve_credentials(
-        environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p", "NDEX_SERVER": "http://localhost:8080/"}
-    )
-    assert (env.server, env.username) == ("http://127.0.0.1:8080", "u")
-    assert resolve_credentials(environ={}) is None
-    with pytest.raises(PfocrError, match="only one is set"):
-        resolve_credentials(environ={"NDEX_USERNAME": "u"})
-    with pytest.raises(PfocrError, match="no credentials for"):
-        resolve_credentials(server="public.ndexbio.org", environ={})
-    assert normalize_server("https://www.ndexbio.org/") == "https://www.ndexbio.org"
-    # ndexutil's convention: a [pfocr-ndex] profile in ~/.ndexutils.conf is used when nothing else is given.
-    monkeypatch.setenv("HOME", str(tmp_path))
-    assert resolve_credentials(environ={}) is None
-    (tmp_path / ".ndexutils.conf").write_text("[pfocr-ndex]\nuser = me\npassword = pw\n")
-    default = resolve_credentials(environ={})
-    assert (default.server, default.username, default.password) == ("https://www.ndexbio.org", "me", "pw")
-    assert resolve_credentials(environ={"NDEX_USERNAME": "u", "NDEX_PASSWORD": "p"}).username == "u"
-
-
 def test_local_sandbox_keeps_its_data_and_a_bounded_request_log(tmp_path: Path) -> None:
-    with local_sandbox(tmp_path / "sb") as (sandbox, credentials):
-        assert credentials.server == sandbox.url
-        assert sandbox.record_limit is not None and sandbox.record_limit <= 100_000
+    with local_sandbox(tmp_path / "sb") as credentials:
+        assert credentials.server.startswith("http://127.0.0.1:")
     assert (tmp_path / "sb" / "ndex-sandbox.sqlite").is_file()
+
+
+def test_every_network_carries_its_content_digest(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    publisher(sb, tmp_path).publish([db])
+    for figid in EMPTY:
+        uuid = server_uuid(sb, figid)
+        prepared = pub_prepare(db / "_figures" / f"{figid}.md")
+        assert properties(sb.summary(uuid))[DIGEST_ATTRIBUTE] == prepared.digest
+        assert sb.summary(uuid, v3=True)["properties"][DIGEST_ATTRIBUTE] == {"t": "string", "v": prepared.digest}

@@ -414,7 +414,13 @@ class PublishRun:
                 self.waiting.append(item)
         elif action.kind == "unchanged":
             assert action.uuid is not None
-            self.complete(fig, action.uuid, action, "unchanged", action.properties)
+            if self.journal.state(fig.figid).pending_hash:  # this run's (or a killed one's) create, answer lost
+                self.journal.append(
+                    "uploaded", figid=fig.figid, uuid=action.uuid, hash=fig.digest, replaces=action.replaces
+                )
+                self.complete(fig, action.uuid, action, "created", action.properties)
+            else:
+                self.complete(fig, action.uuid, action, "unchanged", action.properties)
         elif self.stopped:
             self.fail(fig, action.uuid, f"not uploaded: {self.stopped}")
         else:

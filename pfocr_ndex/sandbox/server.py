@@ -439,6 +439,10 @@ class Api:
             raise ApiError.uncaught(
                 "java.lang.IllegalArgumentException", f"No enum constant org.ndexbio.model.object.FileType.{file_type}"
             )
+        if (request.match.group("id") or "").lower() == "home":
+            if request.user_id is None:
+                raise ApiError.unauthorized("You must be logged in to list your home folder.")
+            return json_reply(200, self.store.home_items(request.user_id, compact=compact, file_type=file_type))
         items = self.store.folder_items(self._id(request), request.user_id, compact=compact, file_type=file_type)
         return json_reply(200, items)
 

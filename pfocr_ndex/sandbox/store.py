@@ -811,56 +811,68 @@ class SandboxStore:
             folder = self._folder(folder_id)
             if not self._folder_readable(folder, user_id):
                 raise ApiError.unauthorized("User doesn't have read access to this folder.")
-            owner = self._owner_name(folder["owner_id"])
-            items: list[dict[str, Any]] = []
-            if file_type in (None, "FOLDER"):
-                for row in self._db.execute(
-                    "SELECT * FROM folders WHERE parent = ? AND deleted = 0 ORDER BY rowid", (folder_id,)
-                ):
-                    item = {"uuid": row["uuid"], "type": "FOLDER", "name": row["name"]}
-                    item.update(modificationTime=row["modification_time"], owner=owner, owner_id=row["owner_id"])
-                    if compact:
-                        item.update(attributes={"description": row["description"]}, visibility=row["visibility"])
-                    items.append({**item, "isShared": False})
-            if file_type in (None, "NETWORK"):
-                for row in self._db.execute(
-                    "SELECT * FROM networks WHERE folder_id = ? AND deleted = 0 ORDER BY rowid", (folder_id,)
-                ):
-                    item = {"uuid": row["uuid"], "type": "NETWORK"}
-                    if row["name"] is not None:
-                        item["name"] = row["name"]
-                    item.update(modificationTime=row["modification_time"], owner=self._owner_name(row["owner_id"]))
-                    item.update(owner_id=row["owner_id"], isReadOnly=bool(row["read_only"]))
-                    if row["error"] is not None:
-                        item["errorMessage"] = row["error"]
-                    if row["warnings"] is not None:
-                        item["warnings"] = json.loads(row["warnings"])
-                    item.update(isCompleted=bool(row["completed"]), isShared=False, isValid=bool(row["is_valid"]))
-                    if row["doi"] is not None:
-                        item["doi"] = row["doi"]
-                    if compact:
-                        item.update(
-                            attributes={"description": row["description"]},
-                            edges=row["edge_count"],
-                            visibility=row["visibility"],
-                        )
-                    items.append(item)
+            return self._items(folder_id, home=False, compact=compact, file_type=file_type)
+
+    def home_items(self, user_id: str, *, compact: bool = False, file_type: str | None = None) -> list[dict[str, Any]]:
+        """``GET /v3/files/folders/home/list`` (``PostgresFolderDAO.listRootItemsOfUser``): the user's folders and
+        networks that have no parent folder (this sandbox keeps no root-level shortcuts)."""
+        with self._lock:
+            return self._items(user_id, home=True, compact=compact, file_type=file_type)
+
+    def _items(self, anchor: str, *, home: bool, compact: bool, file_type: str | None) -> list[dict[str, Any]]:
+        """``listItemsInFolderOrHome``: ``anchor`` is a folder id, or (``home``) a user id."""
+        items: list[dict[str, Any]] = []
+        if file_type in (None, "FOLDER"):
+            where = "owner_id = ? AND parent IS NULL" if home else "parent = ?"
             for row in self._db.execute(
-                "SELECT s.uuid, s.target, s.owner_id, s.creation_time, n.deleted AS target_deleted, n.edge_count"
-                " FROM shortcuts s LEFT JOIN networks n ON n.uuid = s.target WHERE s.folder_id = ? ORDER BY s.rowid",
-                (folder_id,),
+                f"SELECT * FROM folders WHERE {where} AND deleted = 0 ORDER BY rowid", (anchor,)
             ):
-                if file_type not in (None, "NETWORK"):
-                    break
-                item = {"uuid": row["uuid"], "type": "SHORTCUT", "name": row["target"]}
-                item.update(modificationTime=row["creation_time"], visibility="PRIVATE")
-                item.update(owner=self._owner_name(row["owner_id"]), owner_id=row["owner_id"])
+                item = {"uuid": row["uuid"], "type": "FOLDER", "name": row["name"]}
+                owner = self._owner_name(row["owner_id"])
+                item.update(modificationTime=row["modification_time"], owner=owner, owner_id=row["owner_id"])
                 if compact:
-                    status = {None: "DELETED", 0: "ACTIVE", 1: "IN_TRASH"}[row["target_deleted"]]
-                    item["attributes"] = {"target_type": "NETWORK", "target": row["target"], "target_status": status}
-                    if row["edge_count"] is not None:
-                        item["edges"] = row["edge_count"]
+                    item.update(attributes={"description": row["description"]}, visibility=row["visibility"])
+                items.append({**item, "isShared": False})
+        if file_type in (None, "NETWORK"):
+            where = "owner_id = ? AND folder_id IS NULL" if home else "folder_id = ?"
+            for row in self._db.execute(
+                f"SELECT * FROM networks WHERE {where} AND deleted = 0 ORDER BY rowid", (anchor,)
+            ):
+                item = {"uuid": row["uuid"], "type": "NETWORK"}
+                if row["name"] is not None:
+                    item["name"] = row["name"]
+                item.update(modificationTime=row["modification_time"], owner=self._owner_name(row["owner_id"]))
+                item.update(owner_id=row["owner_id"], isReadOnly=bool(row["read_only"]))
+                if row["error"] is not None:
+                    item["errorMessage"] = row["error"]
+                if row["warnings"] is not None:
+                    item["warnings"] = json.loads(row["warnings"])
+                item.update(isCompleted=bool(row["completed"]), isShared=False, isValid=bool(row["is_valid"]))
+                if row["doi"] is not None:
+                    item["doi"] = row["doi"]
+                if compact:
+                    item.update(
+                        attributes={"description": row["description"]},
+                        edges=row["edge_count"],
+                        visibility=row["visibility"],
+                    )
                 items.append(item)
+        for row in self._db.execute(
+            "SELECT s.uuid, s.target, s.owner_id, s.creation_time, n.deleted AS target_deleted, n.edge_count"
+            " FROM shortcuts s LEFT JOIN networks n ON n.uuid = s.target WHERE s.folder_id = ? ORDER BY s.rowid",
+            (anchor,),
+        ):
+            if home or file_type not in (None, "NETWORK"):
+                break
+            item = {"uuid": row["uuid"], "type": "SHORTCUT", "name": row["target"]}
+            item.update(modificationTime=row["creation_time"], visibility="PRIVATE")
+            item.update(owner=self._owner_name(row["owner_id"]), owner_id=row["owner_id"])
+            if compact:
+                status = {None: "DELETED", 0: "ACTIVE", 1: "IN_TRASH"}[row["target_deleted"]]
+                item["attributes"] = {"target_type": "NETWORK", "target": row["target"], "target_status": status}
+                if row["edge_count"] is not None:
+                    item["edges"] = row["edge_count"]
+            items.append(item)
         return items
 
     def folder_info(self, folder_id: str, user_id: str | None) -> dict[str, Any]:
