@@ -320,7 +320,6 @@ def test_killed_run_resumes_without_duplicates(sb: NdexSandbox, db: Path, tmp_pa
     time.sleep(0.5)
     created_before = len(sb.networks_of(USER))
     assert 2 <= created_before < 6, "the kill should land mid-way"
-    assert not (db / ".pfocr-ndex.lock").exists() or True  # a killed holder's lock file may stay: flock is released
     sb.latency = 0.0
     report = publisher(sb, tmp_path).publish([db])
     assert report.failed == 0
