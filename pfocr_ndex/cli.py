@@ -70,7 +70,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     import time
 
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     from .convert import convert, max_jobs
     from .network import load_style
@@ -131,13 +131,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _seconds(text: str) -> float:
-    """argparse type: a positive, finite number of seconds."""
+    """argparse type: a positive, finite number of seconds (0, nan and inf are usage errors)."""
     from .http import check_deadline
 
     try:
-        return check_deadline(float(text), "the value")
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err) if "seconds" in str(err) else f"not a number: {text!r}") from None
+        return check_deadline(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}") from None
 
 
 def _workers(text: str) -> int:
@@ -172,6 +172,13 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
         help="data of the local sandbox used without credentials (default %(default)s)",
     )
     p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=PublishOptions.timeout,
+        metavar="SECONDS",
+        help="give up on one NDEx call (not an upload) after this long, whole answer included (default %(default)g)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
@@ -285,9 +292,9 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         from .network import load_style
 
         style = load_style(args.style)
-    fields: dict[str, object] = {}
+    fields: dict[str, object] = {"timeout": args.timeout}
     if publishing:
-        fields = {
+        fields |= {
             "visibility": args.visibility,
             "index_level": args.index_level,
             "network_set": args.network_set,
@@ -441,8 +448,8 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     import sqlite3
     import threading
 
-    from .publish import SANDBOX_PASSWORD, SANDBOX_USER
     from .sandbox import NdexSandbox
+    from .sandbox.local import SANDBOX_PASSWORD, SANDBOX_USER
 
     if not 0 <= args.port <= 65535:
         raise PfocrError(f"--port {args.port}: a TCP port is 0 (any free one) to 65535")
@@ -497,16 +504,6 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 # --- open (issue: Cytoscape) -------------------------------------------------------------
-
-
-def _seconds(text: str) -> float:
-    """argparse type: a positive, finite number of seconds (0, nan and inf are usage errors)."""
-    from .http import check_deadline
-
-    try:
-        return check_deadline(float(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}") from None
 
 
 def _add_open(sub: argparse._SubParsersAction) -> None:

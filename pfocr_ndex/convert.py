@@ -162,7 +162,7 @@ def convert(
 
     bar = None
     if progress:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
 
         bar = tqdm(total=count_records(paths), unit="fig", file=sys.stderr, dynamic_ncols=True)
     summary = ConvertSummary()
