@@ -47,7 +47,7 @@ _EXPORTS = {
     "RecordError": "errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = ["__version__", *_EXPORTS]  # noqa: PLE0604 - the names, computed from one table
 
 
 def __getattr__(name: str) -> Any:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from os import PathLike
+from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -103,7 +104,7 @@ class FigureNetwork:
         """The CX2 document as compact UTF-8 JSON bytes (same network → same bytes)."""
         return orjson.dumps(self.cx2)
 
-    def to_networkx(self):
+    def to_networkx(self) -> Any:
         """A ``networkx.Graph``: node keys are CX2 ids, node attributes ``v`` plus ``x``/``y``,
         graph attributes the network attributes.
 
@@ -142,9 +143,8 @@ def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
     if not isinstance(data, dict):
         raise PfocrError("expected a JSON object of network attributes", label)
     attributes = {}
-    for key, value in data.items():
-        if key == "@context" and isinstance(value, dict):
-            value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    for key, given in data.items():
+        value = orjson.dumps(given, option=orjson.OPT_SORT_KEYS).decode() if key == "@context" else given
         if _data_type(value) is None:
             raise PfocrError(
                 f"attribute {key!r}: value must be a string, number, boolean or a non-empty list of strings", label
@@ -247,8 +247,9 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         description.append(f'<p><img src="{html.escape(image_url)}" style="width: 100%;"></p>')
 
     reference = []
-    if _text(fields, "reftext"):
-        reference.append(html.escape(_text(fields, "reftext")))
+    reftext = _text(fields, "reftext")
+    if reftext:
+        reference.append(html.escape(reftext))
     if paper_title:
         reference.append(f"<b>{html.escape(paper_title)}</b>")
     citation_url = f"https://doi.org/{quote(doi, safe='/():;')}" if doi else paper_link
@@ -283,7 +284,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "journal": _text(fields, "journal_title"),
         "publisher": _text(fields, "publisher_name"),
         "keywords": keywords or None,
-        "pathwayScore": float(score) if type(score) in (int, float) and math.isfinite(score) else None,
+        "pathwayScore": float(score) if isinstance(score, int | float) and math.isfinite(score) else None,
         "disease": ", ".join(
             _link(f"https://bioregistry.io/{e.represents}", e.name) if e.represents else html.escape(e.name)
             for e in diseases
@@ -352,13 +353,15 @@ def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tupl
     for entity_type, entities in groups:
         longest = max(map(len, map(_name_of, entities))) * font * CHAR_WIDTH
         cells.append(math.ceil(max(widths.get(entity_type, node_width), min(longest, label_max)) + CELL_GAP_X))
-    area = sum(len(entities) * cell for (_, entities), cell in zip(groups, cells)) * row_height
+    area = sum(len(entities) * cell for (_, entities), cell in zip(groups, cells, strict=True)) * row_height
     target_width = max(math.sqrt(area * GRID_ASPECT), max(cells, default=0))
-    columns_of = [max(1, min(len(entities), int(target_width // cell))) for (_, entities), cell in zip(groups, cells)]
-    grid_width = max((columns * cell for columns, cell in zip(columns_of, cells)), default=0)
+    columns_of = [
+        max(1, min(len(entities), int(target_width // cell))) for (_, entities), cell in zip(groups, cells, strict=True)
+    ]
+    grid_width = max((columns * cell for columns, cell in zip(columns_of, cells, strict=True)), default=0)
     nodes: list[dict] = []
     top = 0
-    for (_, entities), columns, cell in zip(groups, columns_of, cells):
+    for (_, entities), columns, cell in zip(groups, columns_of, cells, strict=True):
         left = (grid_width - columns * cell) / 2 + cell / 2
         centre = top + row_height / 2
         for index, entity in enumerate(entities):
@@ -415,7 +418,7 @@ def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
 
 def _node_values(entity: Entity) -> dict:
     """A node's ``v``: the entity's attributes that have a value."""
-    values = {"name": entity.name}
+    values: dict[str, str | list[str]] = {"name": entity.name}
     if entity.represents:
         values["represents"] = entity.represents
     values["type"] = entity.type
@@ -441,8 +444,10 @@ def build_network(
     ``network_attributes`` the constant attributes (``load_network_attributes()``, the default).
     Both are shared, not copied, by the returned document.
 
-    >>> net = build_network(read_record("tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md"))  # doctest: +SKIP
-    >>> net.node_count, validate_cx2(net.cx2)                                              # doctest: +SKIP
+    >>> from pfocr_ndex.records import read_record
+    >>> from pfocr_ndex.validate import validate_cx2
+    >>> net = build_network(read_record("tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md"))
+    >>> net.node_count, validate_cx2(net.cx2)
     (63, [])
     """
     style = _default_style() if style is None else style
@@ -460,7 +465,7 @@ def build_network(
         "networkAttributes": {k: {"d": _data_type(v)} for k, v in attributes.items()},
         "nodes": {k: {"d": t} for k, t in NODE_ATTRIBUTE_TYPES.items() if k in used},
     }
-    cx2 = [
+    cx2: list[dict[str, Any]] = [
         {"CXVersion": "2.0", "hasFragments": False},
         {
             "metaData": [

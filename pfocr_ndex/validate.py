@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from itertools import chain, repeat
 from operator import itemgetter
+from typing import Any
 
 import orjson
 
@@ -159,9 +160,8 @@ def _valid_node_ids(
     id_set = {*ids}
     if {*map(type, ids)} != _ONLY_INT or len(id_set) != len(ids) or not node_ids.isdisjoint(id_set):
         return None
-    if "x" in keys:
-        if not (_finite_numbers([*map(_get_x, nodes)]) and _finite_numbers([*map(_get_y, nodes)])):
-            return None
+    if "x" in keys and not (_finite_numbers([*map(_get_x, nodes)]) and _finite_numbers([*map(_get_y, nodes)])):
+        return None
     all_values = [*map(_get_v, nodes)]
     if {*map(type, all_values)} != _ONLY_DICT:
         return None
@@ -381,7 +381,7 @@ class _Checker:
                 self.add(f"{where}: Attribute {attr} is not declared in attributeDeclarations aspect.")
             elif not _fits(dtype, value):
                 self.add(f"{where}: attribute '{attr}': {_value_problem(dtype, value)}")
-            elif attr in declarations.aliased:
+            elif declarations is not None and attr in declarations.aliased:
                 self.add(f"{where}: attribute '{attr}' has an alias; elements must use the alias.")
 
     def check_networkAttributes(self, elements: list) -> None:  # noqa: N802
@@ -431,7 +431,7 @@ class _Checker:
                 if type(values) is dict and "id" in values:
                     self.add(f"node {node_id}: 'id' is not allowed as a node attribute.")
                 self.attribute_problems("nodes", f"node {node_id}", values)
-            x = node.get("x")
+            x: Any = node.get("x")
             if not (
                 self.has_layout
                 and type(x) in _NUMBER
