@@ -16,7 +16,6 @@ import io
 import json
 import random
 import re
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -193,7 +192,6 @@ class NdexClient:
         self.username = username
         self.options = options
         self._ndex = _Ndex2(server, username, password, options, max_bytes)
-        self._upload_slots = threading.BoundedSemaphore(options.workers)
         self.user_uuid: str | None = None
         self.requests = 0  # calls made (retries included), for reports and benchmarks
 
@@ -319,11 +317,10 @@ class NdexClient:
 
     def create(self, data: bytes, visibility: str) -> str:
         """Upload a new network; its UUID (raises ``CallFailed``, ambiguous when it may have been made)."""
-        with self._upload_slots:
-            location = self.call(
-                lambda: self._ndex.save_cx2_stream_as_new_network(io.BytesIO(data), visibility=visibility),
-                creates=True,
-            )
+        location = self.call(
+            lambda: self._ndex.save_cx2_stream_as_new_network(io.BytesIO(data), visibility=visibility),
+            creates=True,
+        )
         uuid = str(location).rstrip("/").rsplit("/", 1)[-1].lower()
         if not re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", uuid):
             raise CallFailed(
@@ -334,8 +331,7 @@ class NdexClient:
 
     def update(self, uuid: str, data: bytes) -> None:
         """Replace a network's content."""
-        with self._upload_slots:
-            self.call(lambda: self._ndex.update_cx2_network(io.BytesIO(data), uuid))
+        self.call(lambda: self._ndex.update_cx2_network(io.BytesIO(data), uuid))
 
     def set_system_properties(self, uuid: str, properties: dict[str, Any]) -> None:
         """``PUT /v2/network/{id}/systemproperty`` (visibility, index_level, readOnly, showcase)."""

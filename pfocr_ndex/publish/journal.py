@@ -38,6 +38,8 @@ from ..fsutil import atomic_write_text
 
 __all__ = ["FigureState", "PublishJournal"]
 
+MAX_LINE = 1 << 20  # a journal line is a few hundred bytes; anything longer is not ours
+
 
 @dataclass
 class FigureState:
@@ -70,12 +72,17 @@ class PublishJournal:
         self._file: IO[bytes] | None = None
         self.appended = 0
         if self.path.exists():
-            with self.path.open("rb") as f:
-                for line in f:
-                    try:
-                        self._apply(json.loads(line))
-                    except (ValueError, KeyError, TypeError, AttributeError):
-                        continue  # torn or foreign line
+            if not self.path.is_file():
+                raise PublishError("the publish journal is not a regular file", self.path)
+            try:
+                with self.path.open("rb") as f:
+                    while line := f.readline(MAX_LINE):
+                        try:
+                            self._apply(json.loads(line))
+                        except (ValueError, KeyError, TypeError, AttributeError):
+                            continue  # torn, foreign or over-long line
+            except OSError as err:
+                raise PublishError(f"cannot read the publish journal: {err.strerror or err}", self.path) from None
 
     def state(self, figid: str) -> FigureState:
         """The figure's state (a fresh, empty one when the journal has none)."""

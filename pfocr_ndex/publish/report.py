@@ -37,6 +37,8 @@ DRY_RUN_OUTCOMES = ("would-create", "would-update", "unchanged", "conflict", "fa
 STATUS_OUTCOME = "status"
 # Outcomes printed as a line each while the run goes (the others are only counted).
 NOTEWORTHY = frozenset({"skipped-doi", "skipped-foreign", "skipped-missing", "conflict", "failed"})
+# Situations a status run prints a line for (the others are only counted).
+NOTEWORTHY_SITUATIONS = frozenset({"doi", "foreign", "missing", "conflict", "failed-load"})
 
 
 @dataclass

@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +41,7 @@ from .client import CallFailed, NdexClient
 from .decision import SITUATIONS, Account, Action, Facts, decide, system_properties
 from .journal import PublishJournal
 from .options import PublishOptions
-from .report import NOTEWORTHY, STATUS_OUTCOME, FigureOutcome, PublishReport
+from .report import NOTEWORTHY, NOTEWORTHY_SITUATIONS, STATUS_OUTCOME, FigureOutcome, PublishReport
 from .summary import DIGEST_ATTRIBUTE, NetworkInfo
 
 __all__ = ["PreparedFigure", "PublishRun", "prepare_figure"]
@@ -162,7 +163,8 @@ class PublishRun:
         self.waiting: list[_Waiting] = []
         self.verifying: dict[str, _Uploaded] = {}
         self.lost: list[_Lost] = []
-        self.stopped: str | None = None
+        self.stopped: str | None = None  # why no more uploads may start (set by the thread that met it)
+        self.upload_slots = threading.BoundedSemaphore(options.workers)
         self.candidates: dict[str, list[NetworkInfo]] | None = None  # the account's networks by figid
         self.set_queue: list[tuple[str, str]] = []  # (figid, uuid) verified, waiting to join the network set
         self._set_parts: dict[str, set[str]] | None = None  # set part id → its member networks
@@ -291,17 +293,29 @@ class PublishRun:
         elif isinstance(result, _Lost):
             self.lost.append(result)
         elif isinstance(result, _Stop):
-            if not self.stopped:
-                self.stopped = self.report.stopped = result.message
-                self.echo(f"stopping: {result.message}")
+            self.halt(result.message)
             self.fail(result.fig, None, result.message)
         else:
             self.finish(result)
 
+    def halt(self, message: str) -> None:
+        """Start no more uploads (what is uploaded is still verified and written back); say why, once."""
+        self.stopped = message
+        if not self.report.stopped:
+            self.report.stopped = message
+            self.echo(f"stopping: {message}")
+
+    def record(self, op: str, **fields: Any) -> None:
+        """Append a journal line from the main thread; a journal that cannot be written halts the run."""
+        try:
+            self.journal.append(op, **fields)
+        except PublishError as err:
+            self.halt(str(err))
+
     def finish(self, outcome: FigureOutcome) -> None:
         self.report.add(outcome)
         self.bar.update(1)
-        if outcome.outcome in NOTEWORTHY or self.report.dry_run:
+        if outcome.outcome in NOTEWORTHY or outcome.situation in NOTEWORTHY_SITUATIONS or self.report.dry_run:
             uuid = f" {outcome.uuid}" if outcome.uuid else ""
             detail = outcome.detail.removeprefix(f"{outcome.path}: ")
             self.echo(f"{outcome.path}: {outcome.outcome}{uuid}" + (f": {detail}" if detail else ""))
@@ -415,9 +429,7 @@ class PublishRun:
         elif action.kind == "unchanged":
             assert action.uuid is not None
             if self.journal.state(fig.figid).pending_hash:  # this run's (or a killed one's) create, answer lost
-                self.journal.append(
-                    "uploaded", figid=fig.figid, uuid=action.uuid, hash=fig.digest, replaces=action.replaces
-                )
+                self.record("uploaded", figid=fig.figid, uuid=action.uuid, hash=fig.digest, replaces=action.replaces)
                 self.complete(fig, action.uuid, action, "created", action.properties)
             else:
                 self.complete(fig, action.uuid, action, "unchanged", action.properties)
@@ -447,6 +459,16 @@ class PublishRun:
     # -- upload (workers) --
 
     def upload_figure(self, fig: PreparedFigure, action: Action) -> _Result:
+        """Create or update one network (at most ``workers`` at a time; the other threads build networks)."""
+        with self.upload_slots:
+            if self.stopped:  # queued before the run stopped
+                return FigureOutcome(fig.figid, str(fig.path), "failed", action.uuid, f"not uploaded: {self.stopped}")
+            result = self._upload(fig, action)
+            if isinstance(result, _Stop):
+                self.stopped = result.message  # no upload waiting for a slot may start now
+            return result
+
+    def _upload(self, fig: PreparedFigure, action: Action) -> _Result:
         assert self.client is not None
         client, journal = self.client, self.journal
         try:
@@ -498,7 +520,7 @@ class PublishRun:
         except CallFailed as failed:
             self.echo(f"{figid}: could not set {uuid} read-only again ({failed.problem.message}); the next run will")
             return False
-        self.journal.append("relocked", figid=figid, uuid=uuid)
+        self.record("relocked", figid=figid, uuid=uuid)
         return True
 
     # -- verification (main thread) --
@@ -542,7 +564,7 @@ class PublishRun:
 
     def fail_verification(self, item: _Uploaded, reason: str) -> None:
         # The network stays ours in the journal: the next run updates it instead of creating another.
-        self.journal.append("rejected", figid=item.fig.figid)
+        self.record("rejected", figid=item.fig.figid)
         if item.action.unlock or item.action.relock:
             self.relock(item.fig.figid, item.uuid)
         self.fail(item.fig, item.uuid, f"{reason}; record not filled", item.action.situation)
@@ -563,7 +585,7 @@ class PublishRun:
         if (action.unlock or action.relock) and not self.relock(fig.figid, uuid):
             self.fail(fig, uuid, "published, but its read-only flag could not be set again (the next run will)")
             return
-        self.journal.append("published", figid=fig.figid, uuid=uuid, hash=fig.digest)
+        self.record("published", figid=fig.figid, uuid=uuid, hash=fig.digest)
         problem = self.write_back(fig, uuid)
         if problem is not None:
             self.fail(fig, uuid, problem)
@@ -655,7 +677,7 @@ class PublishRun:
                 )
                 return
             held.update(uuid for _, uuid in batch)
-            self.journal.append("inset", set=set_id, figids=[figid for figid, _ in batch])
+            self.record("inset", set=set_id, figids=[figid for figid, _ in batch])
 
     def set_names(self) -> list[str]:
         """The names the network set's parts have (the first part has the set's own name)."""
@@ -678,7 +700,7 @@ class PublishRun:
             found = {name: set_id for name, set_id in self.client.find_network_sets().items() if self.is_set_part(name)}
             for name, set_id in found.items():
                 if self.journal.sets.get(name) != set_id:
-                    self.journal.append("set", name=name, id=set_id)
+                    self.record("set", name=name, id=set_id)
             self._set_parts = {set_id: self.client.network_set_members(set_id) for set_id in found.values()}
         return self._set_parts
 
@@ -689,7 +711,7 @@ class PublishRun:
         if known is not None and known in self._set_parts:
             return known
         set_id = self.client.create_network_set(name, SET_DESCRIPTION, self.options.visibility)
-        self.journal.append("set", name=name, id=set_id)
+        self.record("set", name=name, id=set_id)
         return set_id
 
     def note(self, message: str) -> None:
