@@ -856,7 +856,9 @@ def test_network_set_is_a_private_folder_until_made_public(sandbox):
     with pytest.raises(NDExError):
         bob.files.set_visibility("PUBLIC", {set_id: "FOLDER"})
     client.files.set_visibility("PUBLIC", {set_id: "FOLDER"})
-    assert bob.get_networkset(set_id)["networks"] == []  # a folder's members are not listed there
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert bob.get_networkset(set_id)["networks"] == []  # a folder's members are not listed there
     listed = [i["attributes"]["target"] for i in bob.files.list_folder_items(set_id, format="compact")]
     assert listed == [members[0], members[1], members[0]]  # one shortcut per add: duplicates
     assert all("attributes" not in i for i in bob.files.list_folder_items(set_id))  # only compact has targets
