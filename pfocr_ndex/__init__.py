@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Entity": "records",
     "FigureRecord": "records",
-    "iter_record_paths": "records",
+    "iter_record_paths": "layout",
     "read_record": "records",
     "FigureNetwork": "network",
     "build_network": "network",

@@ -17,6 +17,10 @@ from .errors import PfocrError
 PROG = "pfocr-ndex"
 
 
+class UsageError(PfocrError):
+    """A command line that cannot be run as given (exit code 2)."""
+
+
 def error(message: object) -> None:
     """Print one error line to stderr."""
     print(f"{PROG}: {message}", file=sys.stderr)
@@ -40,7 +44,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         "convert",
         help="convert figure records to CX2 files",
         description="Convert PFOCR figure records to CX2 files OUTDIR/<figid>.cx2 (one line per failed "
-        "record, the run goes on; exit 1 if any failed).",
+        "record or bad path, the run goes on; exit 1 if any failed).",
     )
     p.add_argument(
         "paths",
@@ -58,7 +62,7 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
         type=_jobs,
         default=1,
         metavar="N",
-        help="worker processes (default: %(default)s; 0 = one per CPU)",
+        help="worker processes (default: %(default)s; 0 = one per CPU; at most 4 per CPU)",
     )
     p.set_defaults(func=_cmd_convert)
 
@@ -66,21 +70,18 @@ def _add_convert(sub: argparse._SubParsersAction) -> None:
 def _cmd_convert(args: argparse.Namespace) -> int:
     import time
 
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
-    from .convert import convert
+    from .convert import convert, max_jobs
     from .network import load_style
 
-    missing = [p for p in args.paths if not os.path.exists(p)]
-    for path in missing:
-        error(f"convert: {path}: no such file or directory")
     try:
         style = load_style(args.style) if args.style else None
     except PfocrError as err:
         error(f"convert: --style {err}")
         return 2
-    if missing:
-        return 2
+    if args.jobs > max_jobs():
+        error(f"convert: --jobs {args.jobs} lowered to {max_jobs()} ({os.cpu_count() or 1} CPU(s) x 4)")
 
     def report(path: str, reason: str) -> None:
         tqdm.write(f"{PROG}: {path}: {reason}", file=sys.stderr)
@@ -129,35 +130,93 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 # --- publish / fill / sandbox (issue: NDEx publishing) -----------------------------------
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    from .http import check_deadline
+
+    try:
+        return check_deadline(float(text), "the value")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err) if "seconds" in str(err) else f"not a number: {text!r}") from None
+
+
+def _workers(text: str) -> int:
+    from .publish.options import MAX_WORKERS
+
+    try:
+        workers = int(text)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a number of uploads from 1 to {MAX_WORKERS}, got {text!r}")
+    return workers
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    """Where to publish to / look at: the options publish and status share."""
+    from .publish.options import PublishOptions
+
+    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
+    p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
+    p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
+    p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help=f"journal and reports (default {PublishOptions.state_dir}, or inside the sandbox dir)",
+    )
+    p.add_argument(
+        "--sandbox-dir",
+        metavar="DIR",
+        default=".ndex-sandbox",
+        help="data of the local sandbox used without credentials (default %(default)s)",
+    )
+    p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def _add_publish(sub: argparse._SubParsersAction) -> None:
+    from .publish.options import FOLDER_LIMIT, INDEX_LEVELS, VISIBILITIES, PublishOptions
+
     p = sub.add_parser(
         "publish",
         help="publish figures to NDEx and fill their ndex fields",
         description="Create or update one NDEx network per figure, verify it, then write its UUID into the "
         "record's ndex: line and _data/ndex_map.tsv. Credentials: --profile (~/.ndexutils.conf) "
         "or NDEX_USERNAME/NDEX_PASSWORD[/NDEX_SERVER]; with none, a local NDEx sandbox is used. "
-        "Re-runs skip unchanged figures; an interrupted run resumes without duplicates. "
-        "Exits 1 when any figure failed.",
+        "Figures whose network on the server holds the same content are not uploaded again, on any "
+        "machine; an interrupted run resumes without duplicates. Exits 1 when any figure failed.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
-    p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
-    p.add_argument("--profile", metavar="NAME", help="section of ~/.ndexutils.conf holding user/password/server")
-    p.add_argument("--conf", metavar="FILE", help="credentials file instead of ~/.ndexutils.conf")
+    _add_server_options(p)
     p.add_argument(
         "--visibility",
-        choices=("PUBLIC", "PRIVATE", "UNLISTED"),
-        default="PUBLIC",
-        help="visibility of the networks (default PUBLIC)",
+        choices=VISIBILITIES,
+        default=PublishOptions.visibility,
+        help="visibility of the networks (default %(default)s)",
     )
-    p.add_argument("--index-level", choices=("NONE", "META", "ALL"), help="NDEx search index level")
+    p.add_argument("--index-level", choices=INDEX_LEVELS, help="NDEx search index level")
     p.add_argument(
-        "--network-set", metavar="NAME", help="add the networks to this network set (split in parts of 100,000)"
+        "--network-set",
+        metavar="NAME",
+        help=f"add the networks to this network set (split in parts of {FOLDER_LIMIT:,})",
     )
-    p.add_argument("--workers", type=int, default=4, metavar="N", help="concurrent uploads (default 4)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=PublishOptions.workers,
+        metavar="N",
+        help="concurrent uploads (default %(default)s)",
+    )
     p.add_argument(
         "--replace-foreign",
         action="store_true",
-        help="create new networks for UUIDs this account cannot update, and replace the field",
+        help="publish a new network for a figure whose record names a network this account may not change "
+        "(another account's, a DOI or certified one, or one not on the server), and point the record to it",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="when a record and _data/ndex_map.tsv name different networks, publish to the record's",
     )
     p.add_argument("--dry-run", action="store_true", help="contact nothing; say what would be done")
     p.add_argument(
@@ -166,29 +225,48 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report",
         metavar="FILE",
-        help="where to write every figure's outcome and UUID as JSON (default STATE_DIR/last-report.json)",
-    )
-    p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
-    p.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="journal of earlier publishes (default .pfocr-ndex, or inside the sandbox dir)",
-    )
-    p.add_argument(
-        "--sandbox-dir",
-        metavar="DIR",
-        default=".ndex-sandbox",
-        help="data of the local sandbox used without credentials (default .ndex-sandbox)",
+        help="write every figure's outcome and UUID as JSON here (default STATE_DIR/reports/publish-<time>-<pid>.json)",
     )
     p.add_argument(
         "--upload-timeout",
-        type=float,
-        default=300.0,
+        type=_seconds,
+        default=PublishOptions.upload_timeout,
         metavar="SECONDS",
-        help="give up on an upload after this long (default 300)",
+        help="give up on an upload after this long (default %(default)g)",
     )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_publish)
+    p.set_defaults(func=_cmd_publish, command="publish")
+
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "status",
+        help="say what NDEx holds for each figure (read-only)",
+        description="For each figure: no network yet, current, content changed, own read-only, DOI, another "
+        "account's, not on the server, still loading, failed load, or conflict; a summary table and a JSON "
+        "report. Nothing is uploaded or written (about one request per 500 figures). Exits 1 when a "
+        "figure could not be checked.",
+    )
+    _add_server_options(p)
+    p.add_argument(
+        "--json",
+        dest="report",
+        metavar="FILE",
+        help="write every figure's situation as JSON here (default STATE_DIR/reports/status-<time>-<pid>.json)",
+    )
+    p.set_defaults(func=_cmd_publish, command="status")
+
+
+def _check_report_path(path: str | None) -> None:
+    """Refuse, before anything is sent, a report path that could not be written at the end."""
+    from pathlib import Path
+
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"--report {path}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"--report {path}: folder {target.parent} does not exist")
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
@@ -196,64 +274,100 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .credentials import resolve_credentials
-    from .publish import NdexPublisher, local_sandbox
+    from .publish import NdexPublisher, PublishOptions, default_report_path
+    from .sandbox.local import local_sandbox
 
-    if args.workers < 1:
-        raise PfocrError("--workers must be at least 1")
-    credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf)
+    publishing = args.command == "publish"
+    _check_report_path(args.report)
+    credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf, warn=error)
     style = None
     if args.style:
         from .network import load_style
 
         style = load_style(args.style)
-    options = dict(
-        visibility=args.visibility,
-        index_level=args.index_level,
-        network_set=args.network_set,
-        workers=args.workers,
-        replace_foreign=args.replace_foreign,
-        fill=args.fill,
-        dry_run=args.dry_run,
-        style=style,
-        progress=not args.quiet and not args.dry_run and sys.stderr.isatty(),
-        upload_timeout=args.upload_timeout,
-    )
-    if args.dry_run:
-        options["echo"] = print
+    fields: dict[str, object] = {}
+    if publishing:
+        fields = {
+            "visibility": args.visibility,
+            "index_level": args.index_level,
+            "network_set": args.network_set,
+            "workers": args.workers,
+            "replace_foreign": args.replace_foreign,
+            "force": args.force,
+            "fill": args.fill,
+            "dry_run": args.dry_run,
+            "upload_timeout": args.upload_timeout,
+        }
+    dry_run = publishing and args.dry_run
     with contextlib.ExitStack() as stack:
         if credentials is None:
             sandbox_dir = Path(args.sandbox_dir)
-            options.update(
-                sandbox_dir=str(sandbox_dir),
-                state_key="sandbox",
-                state_dir=args.state_dir or str(sandbox_dir / "publish-state"),
-            )
-            if args.dry_run:  # contacts nothing, not even the sandbox
-                server, username, password = "sandbox", "pfocr", ""
+            fields["state_dir"] = args.state_dir or sandbox_dir / "publish-state"
+            if dry_run:  # contacts nothing, not even the sandbox
+                server, username, password = "the local NDEx sandbox", "pfocr", ""
             else:
-                _, credentials = stack.enter_context(local_sandbox(sandbox_dir))
+                credentials = stack.enter_context(local_sandbox(sandbox_dir))
                 print(
-                    f"No NDEx credentials given: publishing to a local NDEx sandbox at {credentials.server} "
+                    f"No NDEx credentials given: using a local NDEx sandbox at {credentials.server} "
                     f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx."
                 )
         else:
-            options["state_dir"] = args.state_dir or ".pfocr-ndex"
-            if not args.dry_run:
-                print(
-                    f"Publishing to {credentials.server} as {credentials.username} "
-                    f"(credentials from {credentials.source})."
-                )
+            fields["state_dir"] = args.state_dir or PublishOptions.state_dir
+            if not dry_run:
+                verb = "Publishing to" if publishing else "Checking"
+                print(f"{verb} {credentials.server} as {credentials.username} (credentials from {credentials.source}).")
         if credentials is not None:
             server, username, password = credentials.server, credentials.username, credentials.password
-        publisher = NdexPublisher(server, username, password, **options)
-        report = publisher.publish(args.paths)
-    report_path = args.report or (None if args.dry_run else Path(options["state_dir"]) / "last-report.json")
-    if report_path:
-        report.write(report_path)
-    print(report.summary())
-    if report_path:
+        options = PublishOptions(**fields)  # type: ignore[arg-type]
+        progress = not args.quiet and not dry_run and sys.stderr.isatty()
+        publisher = NdexPublisher(
+            server, username, password, options, progress=progress, style=style, echo=print if dry_run else None
+        )
+        report = publisher.publish(args.paths) if publishing else publisher.status(args.paths)
+    report_path = args.report or (None if dry_run else default_report_path(options.state_dir, args.command))
+    written = _write_report(report, report_path)
+    if publishing:
+        print(report.summary())
+    else:
+        _print_status(report)
+    if written:
         print(f"report: {report_path}")
-    return 1 if report.failed else 0
+    if report.stopped:
+        error(f"stopped early: {report.stopped}")
+    return 1 if report.failed or report.stopped or not written else 0
+
+
+def _write_report(report: object, path: object) -> bool:
+    """Write the run's report; one line (and False) if it cannot be written."""
+    from pathlib import Path
+
+    from .publish import PublishReport
+
+    assert isinstance(report, PublishReport)
+    if path is None:
+        return False
+    target = Path(str(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        report.write(target)
+    except OSError as err:
+        error(f"{target}: the report could not be written: {err.strerror or err}")
+        return False
+    return True
+
+
+def _print_status(report: object) -> None:
+    from .publish import SITUATIONS, PublishReport
+
+    assert isinstance(report, PublishReport)
+    counts = report.situations()
+    print(f"{report.server} as {report.username}: {len(report.figures)} figure(s)")
+    width = max((len(text) for text in SITUATIONS.values()), default=0)
+    for situation, text in SITUATIONS.items():
+        if counts.get(situation):
+            print(f"  {text:<{width}}  {counts[situation]:>7,}")
+    if report.failed:
+        print(f"  {'could not be checked':<{width}}  {report.failed:>7,}")
 
 
 def _add_fill(sub: argparse._SubParsersAction) -> None:
@@ -262,7 +376,8 @@ def _add_fill(sub: argparse._SubParsersAction) -> None:
         help="fill empty ndex fields from a figid<TAB>uuid map",
         description="Write UUIDs from a figid<TAB>uuid map (e.g. _data/ndex_map.tsv) into the records' ndex: "
         "lines; nothing else in a record changes. A field holding another UUID is only replaced "
-        "with --force. Exits 1 on bad map lines or unreadable records.",
+        "with --force. The database is locked while fill runs (a concurrent fill or publish is refused). "
+        "Exits 1 on bad paths, bad map lines, or records that cannot be read or written.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--map", required=True, metavar="TSV", help="figid<TAB>uuid file, no header")
@@ -274,6 +389,9 @@ def _cmd_fill(args: argparse.Namespace) -> int:
     from .writeback import fill_from_map
 
     report = fill_from_map(args.paths, args.map, force=args.force)
+    if report.removed_temp_files:
+        names = ", ".join(report.removed_temp_files)
+        print(f"removed {len(report.removed_temp_files)} temporary file(s) left by an interrupted run: {names}")
     for line in report.errors:
         error(line)
     for line in report.conflicts:
@@ -381,12 +499,23 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 # --- open (issue: Cytoscape) -------------------------------------------------------------
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds (0, nan and inf are usage errors)."""
+    from .http import check_deadline
+
+    try:
+        return check_deadline(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}") from None
+
+
 def _add_open(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "open",
         help="open figure networks in Cytoscape Desktop",
         description="Open CX2 files, figure records, figure ids or NDEx UUIDs in a running Cytoscape 3.10+ "
-        "(CyREST), with the PFOCR style and the figure image behind the nodes.",
+        "(CyREST), with the PFOCR style and the figure image behind the nodes. Cytoscape puts each network "
+        "in a collection of its own.",
     )
     p.add_argument(
         "targets",
@@ -407,13 +536,18 @@ def _add_open(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--profile", help="~/.ndexutils.conf profile with NDEx credentials (private networks only)")
     p.add_argument("--db", default=".", metavar="DIR", help="database checkout for figure ids (default: .)")
-    p.add_argument("--collection", default="PFOCR", help="Cytoscape collection to open into (default: %(default)s)")
+    p.add_argument(
+        "--collection",
+        metavar="NAME",
+        help="name of the collection each local network opens in: Cytoscape makes a new collection per network "
+        "(default: the network's name; NDEx networks' collections are named by Cytoscape after the network)",
+    )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="SECONDS",
-        help="give up when Cytoscape takes longer than this for one request (default: %(default)g)",
+        help="give up when Cytoscape takes longer than this for one request, all of it (default: %(default)g)",
     )
     p.set_defaults(func=_cmd_open)
 
@@ -440,14 +574,14 @@ def _cmd_open(args: argparse.Namespace) -> int:
     failures = 0
     for target in args.targets:
         try:
-            suid = session.open_figure(target)
+            opened = session.open_target(target)
         except CytoscapeUnavailable:
             raise
         except PfocrError as err:
             error(err)
             failures += 1
             continue
-        print(f"{target}: opened as Cytoscape network {suid} in collection {args.collection}")
+        print(f"{target}: opened as Cytoscape network {opened.suid} in a new collection {opened.collection!r}")
     return 1 if failures else 0
 
 
@@ -460,8 +594,10 @@ def _add_preview(sub: argparse._SubParsersAction) -> None:
         help="write browser pages showing each figure beside its network",
         description="Write OUTDIR/index.html (a searchable list of the figures) and one page per "
         "figure: the figure image, its network drawn by cytoscape.js with the CX2 style, "
-        "and its network attributes. Pages work opened from disk. Exits 1 when a record "
-        "could not be previewed (the others are written).",
+        "and its network attributes. Pages work opened from disk. By default they load "
+        "cytoscape.js (the pinned version) from the jsDelivr CDN, checked by its integrity hash; "
+        "--offline copies it next to them instead. Exits 1 when a record could not be previewed (the others "
+        "are written).",
     )
     p.add_argument(
         "paths",
@@ -474,24 +610,30 @@ def _add_preview(sub: argparse._SubParsersAction) -> None:
         "--style", metavar="FILE", help="CX2 visualProperties style (default: templates/pfocr-style.cx2.json)"
     )
     p.add_argument(
+        "--offline",
+        action="store_true",
+        help="copy cytoscape.js into OUTDIR/assets so the pages need no network: from --cytoscape-js, "
+        "else $PFOCR_NDEX_CYTOSCAPE_JS, else node_modules/ after `npm ci` in a pfocr-ndex checkout",
+    )
+    p.add_argument(
         "--cytoscape-js",
-        metavar="PATH",
-        help="cytoscape.min.js to copy into OUTDIR/assets (default: $PFOCR_NDEX_CYTOSCAPE_JS, "
-        "else node_modules/cytoscape/dist/ after `npm ci` in the repository)",
+        metavar="FILE",
+        help="the cytoscape.min.js to copy (implies --offline)",
     )
     p.set_defaults(func=_cmd_preview)
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
-    from .preview import find_cytoscape_js, write_preview
+    from .preview import write_preview
 
-    library = find_cytoscape_js(args.cytoscape_js)
-    if library is None:
-        error(
-            "warning: cytoscape.js not found: pages will show figures and attributes without the network; "
-            "run `npm ci` in the pfocr-ndex repository or pass --cytoscape-js PATH"
-        )
-    result = write_preview(args.paths, args.outdir, style=args.style, cytoscape_js=library, on_error=error)
+    result = write_preview(
+        args.paths,
+        args.outdir,
+        style=args.style,
+        offline=args.offline,
+        cytoscape_js=args.cytoscape_js,
+        on_error=error,
+    )
     print(f"preview: {result.pages} figure page(s) written, {result.failed} failed: {result.index}", file=sys.stderr)
     return 1 if result.failed else 0
 
@@ -504,7 +646,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_convert, _add_validate, _add_publish, _add_fill, _add_sandbox, _add_open, _add_preview):
+    for add in (
+        _add_convert,
+        _add_validate,
+        _add_publish,
+        _add_status,
+        _add_fill,
+        _add_sandbox,
+        _add_open,
+        _add_preview,
+    ):
         add(sub)
     return parser
 
@@ -513,6 +664,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as err:
+        error(err)
+        return 2
     except PfocrError as err:
         error(err)
         return 1

@@ -1,7 +1,8 @@
 """Convert figure records to CX2 files: read_record → build_network → validate_cx2 → ``OUTDIR/<figid>.cx2``.
 
-Each figure is independent: a bad record is reported (one line: file and reason) and the run goes on.
-Files are written atomically, so an interrupted run leaves only whole files and can simply be re-run.
+Each figure is independent: a bad record, or a bad input path (``layout.iter_record_paths``), is reported
+(one line: file and reason) and the run goes on. Files are written atomically, so an interrupted run leaves
+only whole files (and temporary files, removed by the next run) and can simply be re-run.
 """
 
 from __future__ import annotations
@@ -16,15 +17,22 @@ from os import PathLike
 from pathlib import Path
 
 from .errors import Cx2ValidationError, PfocrError
-from .fsutil import atomic_write_bytes
+from .fsutil import atomic_write_bytes, name_max, remove_stale_temp_files
+from .layout import count_records, iter_record_paths
 from .network import build_network, load_style
-from .records import iter_record_paths, read_record
+from .records import read_record
 from .validate import summarize_problems, validate_cx2
 
-__all__ = ["ConvertSummary", "convert", "convert_one"]
+__all__ = ["ConvertSummary", "convert", "convert_one", "max_jobs"]
 
 CHUNK_SIZE = 64  # records per task sent to a worker process
 CHUNKS_PER_WORKER = 4  # tasks in flight per worker: bounds memory whatever the corpus size
+JOBS_PER_CPU = 4  # more worker processes than this only adds memory and start-up time
+
+
+def max_jobs() -> int:
+    """The most worker processes ``convert`` starts: ``JOBS_PER_CPU`` per CPU."""
+    return (os.cpu_count() or 1) * JOBS_PER_CPU
 
 
 @dataclass(slots=True)
@@ -51,6 +59,10 @@ def convert_one(path: str | PathLike[str], outdir: str | PathLike[str], style: d
     name = f"{record.figid}.cx2"
     if os.path.basename(name) != name or record.figid in (".", ".."):
         raise PfocrError(f"figid {record.figid!r} would write outside {os.fspath(outdir)!r}", path)
+    size, limit = len(name.encode("utf-8", "surrogateescape")), name_max(os.fspath(outdir))
+    if size > limit:
+        problem = f"figid too long: its file name {name[:24]}….cx2 is {size} bytes, the file system allows {limit}"
+        raise PfocrError(problem, path)
     network = build_network(record, style)
     problems = validate_cx2(network.cx2)
     if problems:
@@ -70,7 +82,7 @@ def _convert_safely(path: Path, outdir: str, style: dict | None) -> str | None:
     except PfocrError as err:
         # a table's problem names the table: the record is named by the caller
         return err.message if err.path in (None, str(path)) else str(err)
-    except Exception as err:  # a bug on one odd record must not stop a 110k-figure run
+    except Exception as err:  # noqa: BLE001  (a bug on one odd record must not stop a 110k-figure run)
         return f"internal error ({type(err).__name__}: {err}); please report it"
     return None
 
@@ -112,19 +124,6 @@ def _results(paths: Iterator[Path], outdir: str, style: dict | None, jobs: int) 
                 yield from future.result()
 
 
-def _count_records(paths: list[Path]) -> int | None:
-    """How many records ``paths`` hold (for the progress bar), from folder listings only."""
-    total = 0
-    for path in paths:
-        if path.is_dir():
-            folder = path / "_figures" if (path / "_figures").is_dir() else path
-            with os.scandir(folder) as entries:
-                total += sum(1 for e in entries if e.name.endswith(".md") and not e.name.startswith("."))
-        else:
-            total += 1
-    return total
-
-
 def convert(
     paths: Iterable[str | PathLike[str]],
     outdir: str | PathLike[str] = "cx2",
@@ -137,19 +136,16 @@ def convert(
     to ``outdir/<figid>.cx2``.
 
     ``style``: a ``visualProperties`` dict or a style file (default: the PFOCR template).
-    ``jobs``: worker processes (records are streamed to them in small chunks; 0 = one per CPU).
-    ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
-    ``on_error(path, reason)`` is called for each record that fails; the run goes on.
-    Raises ``PfocrError`` before converting anything when a path does not exist or the style is bad.
+    ``jobs``: worker processes (records are streamed to them in small chunks; 0 = one per CPU; at most
+    ``max_jobs()``). ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
+    ``on_error(path, reason)`` is called for each record, and each bad path, that fails; the run goes on.
+    Raises ``PfocrError`` before converting anything when the style is bad or ``outdir`` cannot be made.
 
     >>> summary = convert(["tests/data/pfocr"], outdir="cx2")        # doctest: +SKIP
     >>> summary.converted, summary.failed                            # doctest: +SKIP
     (99, 0)
     """
     paths = [Path(p) for p in paths]
-    for path in paths:
-        if not path.exists():
-            raise PfocrError("no such file or directory", path)
     if style is not None and not isinstance(style, dict):
         style = load_style(style)
     outdir = os.fspath(outdir)
@@ -157,19 +153,28 @@ def convert(
         os.makedirs(outdir, exist_ok=True)
     except OSError as err:
         raise PfocrError(f"cannot create the output folder: {err.strerror}", outdir) from None
+    remove_stale_temp_files(outdir)
     if jobs == 0:
         jobs = os.cpu_count() or 1
+    jobs = min(jobs, max_jobs())
     if progress is None:
         progress = sys.stderr.isatty()
 
     bar = None
     if progress:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]
 
-        bar = tqdm(total=_count_records(paths), unit="fig", file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=count_records(paths), unit="fig", file=sys.stderr, dynamic_ncols=True)
     summary = ConvertSummary()
+
+    def bad_path(err: PfocrError) -> None:
+        summary.failed += 1
+        summary.failures.append((str(err.path), err.message))
+        if on_error is not None:
+            on_error(str(err.path), err.message)
+
     try:
-        for path, reason in _results(iter_record_paths(paths), outdir, style, jobs):
+        for path, reason in _results(iter_record_paths(paths, bad_path), outdir, style, jobs):
             if reason is None:
                 summary.converted += 1
             else:

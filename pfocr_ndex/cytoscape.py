@@ -3,13 +3,20 @@
 Local networks (CX2 files, figure records, figure ids) go in as CX2 (``POST /v1/networks?format=cx2``, the
 importer with the best fidelity; only the style aspects are left out, the shared style replaces them); NDEx
 UUIDs go through Cytoscape's own NDEx import (CyNDEx-2). Each network then gets the shared "PFOCR" visual
-style (created once from ``templates/pfocr-style.cx2.json``, translated to Cytoscape Desktop names), the
-figure image behind the nodes (from ``__Annotations``, else added from ``__NetworkImage``) and a fitted view.
+style (created once from ``templates/pfocr-style.cx2.json`` by ``style.desktop``), the figure image behind
+the nodes (drawn by Cytoscape from ``__Annotations``, else added from ``__NetworkImage`` where the converter
+would have put it) and a fitted view.
+
+Cytoscape's importers put every network in a new collection (root network) of its own: cytoscape/cx
+``Cx2Importer.importNetwork`` creates it with ``CyNetworkFactory.createNetwork`` and both CX readers refuse to
+import into an existing collection (``CytoscapeCx2NetworkReader.run``); cyREST only names it after its
+``collection`` parameter (``NetworkResource.addNetwork``). So each figure opens in a collection of its own.
 
 py4cytoscape has no timeouts, writes full HTTP bodies (passwords included) to ``./logs`` at import, prints its
 errors on stderr and switches to a remote "sandbox" mode for any URL but ``http://127.0.0.1:1234/v1``.
-This module imports it quietly, forces local mode, checks that Cytoscape answers before the first call and
-runs every call with a deadline.
+This module imports it quietly, forces local mode, checks that Cytoscape answers before the first call, and
+sends every request of a session through a ``BoundedSession`` (``http.py``): each py4cytoscape call ends
+within ``timeout`` seconds and reads at most ``max_reply_bytes``, whatever the server does.
 
 Example (Cytoscape running on this machine)::
 
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 import re
 import sys
@@ -33,24 +41,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from types import ModuleType
+from typing import Any, Literal, NamedTuple
 
 import orjson
 import requests
 
 from .credentials import DEFAULT_SERVER, normalize_server
+from .cx2 import network_attributes
 from .errors import PfocrError
+from .http import BoundedSession, DeadlineExceeded, ResponseTooLarge, check_deadline
 from .writeback import is_uuid
 
 __all__ = [
-    "COLLECTION_NAME",
     "DEFAULT_CYTOSCAPE_URL",
+    "MAX_REPLY_BYTES",
     "STYLE_NAME",
     "CytoscapeError",
     "CytoscapeSession",
     "CytoscapeUnavailable",
+    "Opened",
     "Target",
-    "desktop_style",
     "normalize_cytoscape_url",
     "open_figure",
     "open_networks",
@@ -59,15 +70,17 @@ __all__ = [
 
 DEFAULT_CYTOSCAPE_URL = "http://127.0.0.1:1234/v1"
 STYLE_NAME = "PFOCR"
-COLLECTION_NAME = "PFOCR"
 FIGURE_ANNOTATION_NAME = "PFOCR figure"
+IMAGE_ANNOTATION = "org.cytoscape.view.presentation.annotations.ImageAnnotation"
 DEFAULT_TIMEOUT = 120.0  # seconds for one CyREST call (an NDEx import downloads the network first)
 DEFAULT_CONNECT_TIMEOUT = 3.0
+MAX_REPLY_BYTES = 16 << 20  # CyREST replies are small (SUIDs, names, one table row); anything bigger is not CyREST
 # Where py4cytoscape would fall back to when Cytoscape is not found: a closed local port, so it fails at once
 # instead of polling the public Jupyter-bridge forever.
 _CLOSED_BRIDGE_URL = "http://127.0.0.1:9"
-_STYLE_APPLY_TRIES = 3
-_RETRYABLE_APPLY_ERRORS = ("No network views selected",)  # cytoscape/cyREST#106: the view is not ready yet
+# cyREST AlgorithmicResource.applyStyle answers 404 with this while the network has no view (yet).
+_NO_VIEW = "Network view does not exist for the network with SUID"
+_FIRST_RETRY_WAIT = 0.25
 _LOG = logging.getLogger(__name__)
 
 
@@ -77,6 +90,13 @@ class CytoscapeError(PfocrError):
 
 class CytoscapeUnavailable(CytoscapeError):
     """Cytoscape is not running, not reachable or stopped answering: nothing more can be sent."""
+
+
+class Opened(NamedTuple):
+    """A network opened in Cytoscape: its SUID and the name of the collection it is in."""
+
+    suid: int
+    collection: str
 
 
 def _not_answering(base_url: str) -> str:
@@ -117,22 +137,32 @@ class Target:
 
     def load_cx2(self) -> list[dict]:
         """The CX2 document of a local target (a record is converted on the fly)."""
+        if self.path is None:
+            raise ValueError(f"{self.text} is an NDEx network, not a local one")
         if self.kind == "record":
             from .network import build_network
             from .records import read_record
 
-            return build_network(read_record(self.path)).cx2
-        if self.kind == "cx2":
             try:
-                document = orjson.loads(self.path.read_bytes())
-            except OSError as err:
-                raise PfocrError(f"cannot read the file: {err.strerror}", self.path) from None
-            except orjson.JSONDecodeError as err:
-                raise PfocrError(f"not JSON: {err}", self.path) from None
-            if not isinstance(document, list):
-                raise PfocrError("not a CX2 document (a JSON array of aspects)", self.path)
-            return document
-        raise ValueError(f"{self.text} is an NDEx network, not a local one")
+                return build_network(read_record(self.path)).cx2
+            except (ValueError, OverflowError) as err:  # a value no check caught: still one line for this record
+                raise PfocrError(f"cannot build its network: {err}", self.path) from None
+        try:
+            document = orjson.loads(self.path.read_bytes())
+        except OSError as err:
+            raise PfocrError(f"cannot read the file: {err.strerror}", self.path) from None
+        except orjson.JSONDecodeError as err:
+            raise PfocrError(f"not JSON: {err}", self.path) from None
+        if not isinstance(document, list):
+            raise PfocrError("not a CX2 document (a JSON array of aspects)", self.path)
+        return document
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long for the file system: no such file
+        return False
 
 
 def resolve_target(text: str, db: str | PathLike[str] = ".") -> Target:
@@ -144,225 +174,65 @@ def resolve_target(text: str, db: str | PathLike[str] = ".") -> Target:
     'ndex'
     """
     path = Path(text)
-    if path.is_file():
+    if _is_file(path):
         return Target(text, "record" if path.suffix == ".md" else "cx2", path)
     if is_uuid(text):
         return Target(text, "ndex")
     record = Path(db) / "_figures" / f"{text.removesuffix('.md')}.md"
-    if "/" not in text and record.is_file():
+    if "/" not in text and _is_file(record):
         return Target(text, "record", record)
-    raise PfocrError(f"not a CX2 file, a figure record, a figure id in {Path(db) / '_figures'} or an NDEx UUID", text)
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    raise PfocrError(f"not a CX2 file, a figure record, a figure id in {Path(db) / '_figures'} or an NDEx UUID", shown)
 
 
-# --- the style: CX2 portable names → Cytoscape Desktop names -------------------------------------
+# --- py4cytoscape, imported quietly, its requests bounded -----------------------------------------
 
-_DESKTOP_NAMES = {
-    "NETWORK_BACKGROUND_COLOR": "NETWORK_BACKGROUND_PAINT",
-    "NODE_BACKGROUND_COLOR": "NODE_FILL_COLOR",
-    "NODE_BACKGROUND_OPACITY": "NODE_TRANSPARENCY",
-    "NODE_BORDER_COLOR": "NODE_BORDER_PAINT",
-    "NODE_BORDER_STYLE": "NODE_BORDER_LINE_TYPE",
-    "NODE_BORDER_OPACITY": "NODE_BORDER_TRANSPARENCY",
-    "NODE_LABEL_OPACITY": "NODE_LABEL_TRANSPARENCY",
-    "NODE_LABEL_MAX_WIDTH": "NODE_LABEL_WIDTH",
-    "NODE_VISIBILITY": "NODE_VISIBLE",
-    "NODE_LABEL_BACKGROUND_OPACITY": "NODE_LABEL_BACKGROUND_TRANSPARENCY",
-    "NODE_Z_LOCATION": "NODE_Z_ORDER",
-    "EDGE_LINE_COLOR": "EDGE_UNSELECTED_PAINT",
-    "EDGE_OPACITY": "EDGE_TRANSPARENCY",
-    "EDGE_LINE_STYLE": "EDGE_LINE_TYPE",
-    "EDGE_VISIBILITY": "EDGE_VISIBLE",
-    "EDGE_SOURCE_ARROW_COLOR": "EDGE_SOURCE_ARROW_UNSELECTED_PAINT",
-    "EDGE_TARGET_ARROW_COLOR": "EDGE_TARGET_ARROW_UNSELECTED_PAINT",
-    "EDGE_LABEL_OPACITY": "EDGE_LABEL_TRANSPARENCY",
-    "EDGE_LABEL_MAX_WIDTH": "EDGE_LABEL_WIDTH",
-}
-# Properties kept under their own name (the rest of the portable vocabulary is not translated and is skipped).
-_SAME_NAMES = {
-    "NODE_SHAPE",
-    "NODE_WIDTH",
-    "NODE_HEIGHT",
-    "NODE_BORDER_WIDTH",
-    "NODE_LABEL",
-    "NODE_LABEL_COLOR",
-    "NODE_LABEL_FONT_SIZE",
-    "NODE_LABEL_FONT_FACE",
-    "NODE_LABEL_POSITION",
-    "NODE_LABEL_ROTATION",
-    "NODE_LABEL_BACKGROUND_COLOR",
-    "NODE_LABEL_BACKGROUND_SHAPE",
-    "NODE_TOOLTIP",
-    "NODE_SELECTED_PAINT",
-    "EDGE_WIDTH",
-    "EDGE_TARGET_ARROW_SHAPE",
-    "EDGE_SOURCE_ARROW_SHAPE",
-    "EDGE_LABEL",
-    "EDGE_LABEL_COLOR",
-    "EDGE_LABEL_FONT_SIZE",
-    "EDGE_LABEL_FONT_FACE",
-    "EDGE_SOURCE_ARROW_SIZE",
-    "EDGE_TARGET_ARROW_SIZE",
-    "EDGE_SELECTED_PAINT",
-    "EDGE_STROKE_SELECTED_PAINT",
-    "EDGE_LABEL_ROTATION",
-    "EDGE_Z_ORDER",
-}
-_OPACITIES = {
-    "NODE_BACKGROUND_OPACITY",
-    "NODE_BORDER_OPACITY",
-    "NODE_LABEL_OPACITY",
-    "EDGE_OPACITY",
-    "EDGE_LABEL_OPACITY",
-    "NODE_LABEL_BACKGROUND_OPACITY",
-}
-_LINE_TYPES = {"solid": "SOLID", "dashed": "LONG_DASH", "dotted": "DOT"}
-_ARROWS = {"triangle": "DELTA", "triangle-cross": "CROSS_DELTA", "tee": "T", "arrow": "DELTA"}
-_FONT_FAMILIES = {"serif": "Serif", "sans-serif": "SansSerif", "monospace": "Monospaced"}
-_COLUMN_TYPES = {"string": "String", "long": "Long", "integer": "Integer", "double": "Double", "boolean": "Boolean"}
-_ANCHOR_V = {"top": "N", "center": "", "bottom": "S"}
-_ANCHOR_H = {"left": "W", "center": "", "right": "E"}
-
-
-def _anchor(vertical: str, horizontal: str) -> str:
-    return (_ANCHOR_V.get(vertical, "") + _ANCHOR_H.get(horizontal, "")) or "C"
-
-
-def _desktop_value(portable: str, value: Any, font_size: Any = 12) -> Any:
-    """A portable CX2 value as Cytoscape Desktop writes it for that property."""
-    if portable in _OPACITIES:
-        return round(float(value) * 255)
-    if portable in ("NODE_SHAPE", "NODE_LABEL_BACKGROUND_SHAPE"):
-        return str(value).upper().replace("-", "_")
-    if portable in ("NODE_BORDER_STYLE", "EDGE_LINE_STYLE"):
-        return _LINE_TYPES.get(value, str(value).upper())
-    if portable.endswith("_ARROW_SHAPE"):
-        return _ARROWS.get(value, str(value).upper().replace("-", "_"))
-    if portable.endswith("_VISIBILITY"):
-        return value != "none"
-    if portable.endswith("_FONT_FACE") and isinstance(value, dict):
-        family = _FONT_FAMILIES.get(value.get("FONT_FAMILY", "sans-serif"), "SansSerif")
-        bold = value.get("FONT_WEIGHT") == "bold"
-        italic = value.get("FONT_STYLE") == "italic"
-        style = ("bold" if bold else "") + ("italic" if italic else "") or "plain"
-        return f"{family}.{style},{style},{font_size}"
-    if portable.endswith("_LABEL_POSITION") and isinstance(value, dict):
-        node_anchor = _anchor(value.get("VERTICAL_ALIGN", "center"), value.get("HORIZONTAL_ALIGN", "center"))
-        label_anchor = _anchor(value.get("VERTICAL_ANCHOR", "center"), value.get("HORIZONTAL_ANCHOR", "center"))
-        justify = {"left": "l", "right": "r"}.get(value.get("JUSTIFICATION", "center"), "c")
-        return (
-            f"{node_anchor},{label_anchor},{justify},"
-            f"{float(value.get('MARGIN_X', 0)):.2f},{float(value.get('MARGIN_Y', 0)):.2f}"
-        )
-    return value
-
-
-def _desktop_name(portable: str) -> str | None:
-    if portable in _DESKTOP_NAMES:
-        return _DESKTOP_NAMES[portable]
-    return portable if portable in _SAME_NAMES else None
-
-
-def _desktop_mapping(portable: str, mapping: dict, font_size: Any) -> dict | None:
-    name = _desktop_name(portable)
-    definition = mapping.get("definition") or {}
-    kind = str(mapping.get("type", "")).upper()
-    if name is None or "attribute" not in definition:
-        return None
-    converted = {
-        "mappingType": kind.lower(),
-        "mappingColumn": definition["attribute"],
-        "mappingColumnType": _COLUMN_TYPES.get(str(definition.get("type", "string")), "String"),
-        "visualProperty": name,
-    }
-    if kind == "PASSTHROUGH":
-        return converted
-    if kind == "DISCRETE":
-        converted["map"] = [
-            {"key": entry["v"], "value": _desktop_value(portable, entry["vp"], font_size)}
-            for entry in definition.get("map", [])
-        ]
-        return converted
-    if kind == "CONTINUOUS":
-        # CX2 lists ranges; Cytoscape lists the points between them with the values just below/at/above.
-        ranges = definition.get("map", [])
-        points = []
-        for below, above in zip(ranges, ranges[1:]):
-            if "max" not in below:
-                continue
-            lesser = _desktop_value(portable, below.get("maxVPValue", above.get("minVPValue")), font_size)
-            greater = _desktop_value(portable, above.get("minVPValue", below.get("maxVPValue")), font_size)
-            points.append(
-                {
-                    "value": below["max"],
-                    "lesser": lesser,
-                    "equal": greater if below.get("includeMax") is False else lesser,
-                    "greater": greater,
-                }
-            )
-        converted["points"] = points
-        return converted if points else None
-    return None
-
-
-def desktop_style(cx2_style: dict) -> tuple[list[dict], list[dict]]:
-    """Translate a CX2 ``visualProperties`` style into ``create_visual_style`` defaults and mappings.
-
-    Portable names and values become Desktop ones (``NODE_BACKGROUND_COLOR`` → ``NODE_FILL_COLOR``,
-    ``round-rectangle`` → ``ROUND_RECTANGLE``, opacity 0–1 → transparency 0–255, the font face object → a
-    ``"SansSerif.plain,plain,12"`` string); properties Cytoscape has no counterpart for are left out.
-
-    >>> defaults, mappings = desktop_style({"default": {"node": {"NODE_BACKGROUND_OPACITY": 0.5}},
-    ...     "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH",
-    ...                                    "definition": {"attribute": "name", "type": "string"}}}})
-    >>> defaults
-    [{'visualProperty': 'NODE_TRANSPARENCY', 'value': 128}]
-    >>> mappings[0]["mappingType"], mappings[0]["visualProperty"], mappings[0]["mappingColumnType"]
-    ('passthrough', 'NODE_LABEL', 'String')
-    """
-    node_defaults = (cx2_style.get("default") or {}).get("node") or {}
-    font_size = node_defaults.get("NODE_LABEL_FONT_SIZE", 12)
-    defaults = []
-    for group in ("network", "node", "edge"):
-        for portable, value in ((cx2_style.get("default") or {}).get(group) or {}).items():
-            name = _desktop_name(portable)
-            if name is None:
-                _LOG.debug("no Cytoscape Desktop property for %s: left out of the style", portable)
-                continue
-            size = (
-                cx2_style["default"][group].get("EDGE_LABEL_FONT_SIZE", 10)
-                if portable.startswith("EDGE_")
-                else font_size
-            )
-            defaults.append({"visualProperty": name, "value": _desktop_value(portable, value, size)})
-    mappings = []
-    for group in ("nodeMapping", "edgeMapping"):
-        for portable, mapping in (cx2_style.get(group) or {}).items():
-            converted = _desktop_mapping(portable, mapping, font_size)
-            if converted is not None:
-                mappings.append(converted)
-    return defaults, mappings
-
-
-# --- py4cytoscape, imported quietly --------------------------------------------------------------
-
-_p4c_module = None
+_p4c_module: ModuleType | None = None
 _p4c_lock = threading.Lock()
+_current = threading.local()  # .call = (BoundedSession, deadline) while a session's call runs on this thread
+
+
+class _BoundedRequests:
+    """Stands in for the ``requests`` module inside ``py4cytoscape.commands``, whose ``_do_request`` sends every
+    request with ``requests.request(...)``.
+
+    A request made inside a ``CytoscapeSession`` call goes through that session's ``BoundedSession`` with what is
+    left of the call's deadline; any other caller (py4cytoscape used directly, in the same process) gets the
+    real ``requests.request``. Everything else (``requests.exceptions`` …) is the real module's.
+    """
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        call = getattr(_current, "call", None)
+        if call is None:
+            return self._module.request(method, url, **kwargs)
+        session, deadline = call
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:  # e.g. py4cytoscape's connection retries slept past the deadline
+            raise DeadlineExceeded(f"no time left for {method} {url}")
+        response: requests.Response = session.request(method, url, deadline=remaining, **kwargs)
+        return response
 
 
 def _quiet_show_error(text: str) -> None:
     _LOG.debug("py4cytoscape: %s", text)
 
 
-def _py4cytoscape():
+def _py4cytoscape() -> Any:
     """py4cytoscape, imported once without its ``./logs`` file log, stderr prints or Jupyter-bridge fallback."""
-    global _p4c_module
+    global _p4c_module  # noqa: PLW0603 (imported once per process, on first use: it is slow to import)
     with _p4c_lock:
         if _p4c_module is None:
             _p4c_module = _import_py4cytoscape()
     return _p4c_module
 
 
-def _import_py4cytoscape():
+def _import_py4cytoscape() -> ModuleType:
     variable = "PY4CYTOSCAPE_DETAIL_LOGGER_DIR"
     with tempfile.TemporaryDirectory(prefix="pfocr-py4cytoscape-") as log_dir:
         saved = {name: os.environ.get(name) for name in (variable, "JUPYTER_BRIDGE_URL")}
@@ -376,7 +246,7 @@ def _import_py4cytoscape():
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
-        logger_module = importlib.import_module("py4cytoscape.py4cytoscape_logger")
+        logger_module: Any = importlib.import_module("py4cytoscape.py4cytoscape_logger")
         # The detail log holds full request bodies, NDEx passwords included: close it and keep it closed
         # (also when py4cytoscape was imported earlier, e.g. in a notebook, and writes to ./logs).
         detail = logger_module.detail_logger
@@ -386,12 +256,16 @@ def _import_py4cytoscape():
         detail.disabled = True
         detail.propagate = False
     py4cytoscape.set_summary_logger(False)
-    importlib.import_module("py4cytoscape.py4cytoscape_notebook")._JUPYTER_BRIDGE_URL = _CLOSED_BRIDGE_URL
+    notebook: Any = importlib.import_module("py4cytoscape.py4cytoscape_notebook")
+    notebook._JUPYTER_BRIDGE_URL = _CLOSED_BRIDGE_URL
+    commands: Any = importlib.import_module("py4cytoscape.commands")
+    if not isinstance(commands.requests, _BoundedRequests):
+        commands.requests = _BoundedRequests(commands.requests)
     # py4cytoscape prints each error on stderr before raising it; we report errors ourselves, on one line.
     printing = logger_module.show_error
     for name, module in list(sys.modules.items()):
         if name.startswith("py4cytoscape") and getattr(module, "show_error", None) is printing:
-            module.show_error = _quiet_show_error
+            vars(module)["show_error"] = _quiet_show_error
     return py4cytoscape
 
 
@@ -399,18 +273,20 @@ def _import_py4cytoscape():
 
 
 class CytoscapeSession:
-    """A connection to one Cytoscape Desktop, opening PFOCR networks into one collection.
+    """A connection to one Cytoscape Desktop, opening PFOCR networks with one shared style.
 
     Parameters
     ----------
     base_url : CyREST root, e.g. ``http://127.0.0.1:1234/v1`` (``/v1`` is added when missing).
     ndex_server : NDEx server NDEx UUIDs are imported from (``https://www.ndexbio.org``).
     ndex_username, ndex_password : only for private NDEx networks; never logged or shown.
-    collection : the Cytoscape collection (root network) new networks join.
+    collection : the name given to the collection each local network opens in (Cytoscape makes one per
+        network); default: the network's name. CyNDEx-2 names NDEx networks' collections itself.
     style : a CX2 ``visualProperties`` style; default ``templates/pfocr-style.cx2.json``.
     db : the database checkout figure ids are looked up in.
-    timeout : seconds one CyREST call may take before Cytoscape counts as hung.
+    timeout : seconds one CyREST call may take, all of it (a positive number).
     connect_timeout : seconds the first "is Cytoscape there" check may take.
+    max_reply_bytes : the largest reply read from Cytoscape.
 
     Examples
     --------
@@ -426,11 +302,12 @@ class CytoscapeSession:
         ndex_server: str = DEFAULT_SERVER,
         ndex_username: str | None = None,
         ndex_password: str | None = None,
-        collection: str = COLLECTION_NAME,
+        collection: str | None = None,
         style: dict | None = None,
         db: str | PathLike[str] = ".",
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         self.base_url = normalize_cytoscape_url(base_url)
         self.ndex_server = re.sub(r"/v\d+$", "", normalize_server(ndex_server))  # CyNDEx appends /v2
@@ -438,8 +315,10 @@ class CytoscapeSession:
         self._ndex_password = ndex_password
         self.collection = collection
         self.db = Path(db)
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
+        self.timeout = check_deadline(timeout, "timeout")
+        self.connect_timeout = check_deadline(connect_timeout, "connect_timeout")
+        self.max_reply_bytes = max_reply_bytes
+        self._http = BoundedSession(self.timeout, max_reply_bytes)
         self._style = style
         self._style_name: str | None = None  # the style's name in Cytoscape, once it is there
         self._version: str | None = None
@@ -450,24 +329,32 @@ class CytoscapeSession:
 
     # -- plumbing --
 
-    def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run one py4cytoscape call with ``base_url`` and a deadline; translate its errors."""
+    def _call(self, function: Callable[..., Any], *args: Any, deadline: float | None = None, **kwargs: Any) -> Any:
+        """Run one py4cytoscape call with ``base_url``, ending by ``deadline`` (monotonic; default ``timeout``
+        from now); translate its errors."""
         if self._hung:
             raise CytoscapeUnavailable(self._hung)
+        if deadline is None:
+            deadline = time.monotonic() + self.timeout
         outcome: dict[str, Any] = {}
 
         def run() -> None:
+            _current.call = (self._http, deadline)
             try:
                 outcome["value"] = function(*args, base_url=self.base_url, **kwargs)
-            except BaseException as err:  # handed to the caller's thread
+            except BaseException as err:  # noqa: BLE001 (handed to the caller's thread)
                 outcome["error"] = err
+            finally:
+                _current.call = None
 
         worker = threading.Thread(target=run, name=f"cytoscape-{function.__name__}", daemon=True)
         worker.start()
-        worker.join(self.timeout)
-        if worker.is_alive():
-            # The thread stays blocked (on its socket, or in py4cytoscape's minutes of connection retries);
-            # py4cytoscape is not thread-safe, so nothing more is sent from this session.
+        # The bounded transport ends each request by the deadline; the second of grace covers the moment the
+        # error takes to come back. Past it the worker is asleep in py4cytoscape's connection retries.
+        worker.join(max(deadline - time.monotonic(), 0) + 1.0)
+        error = outcome.get("error")
+        if worker.is_alive() or isinstance(error, requests.exceptions.Timeout):  # DeadlineExceeded included
+            # py4cytoscape is not thread-safe: after a timeout nothing more is sent from this session.
             if self._answers():
                 self._hung = (
                     f"Cytoscape at {self.base_url} did not answer within {self.timeout:g} s "
@@ -476,16 +363,21 @@ class CytoscapeSession:
             else:
                 self._hung = _not_answering(self.base_url)
             raise CytoscapeUnavailable(self._hung)
-        if "error" in outcome:
-            error = outcome["error"]
-            translated = self._translate(error)
+        if error is not None:
+            translated = self._translate(error, function.__name__)
             if translated is error:
                 raise error
             raise translated from error
         return outcome.get("value")
 
-    def _translate(self, err: BaseException) -> Exception:
+    def _translate(self, err: BaseException, function: str) -> BaseException:
         p4c = _py4cytoscape()
+        if isinstance(err, ResponseTooLarge):
+            self._hung = (
+                f"Cytoscape at {self.base_url} sent a reply larger than {self.max_reply_bytes:,} bytes "
+                f"(in {function}): not a CyREST answer"
+            )
+            return CytoscapeUnavailable(self._hung)
         if isinstance(err, requests.exceptions.ConnectionError):
             return CytoscapeUnavailable(_not_answering(self.base_url))
         if isinstance(err, p4c.exceptions.CyError):
@@ -496,19 +388,25 @@ class CytoscapeSession:
             )
         if isinstance(err, requests.exceptions.RequestException):
             return CytoscapeUnavailable(_not_answering(self.base_url))
-        if isinstance(err, (ValueError, KeyError, TypeError, IndexError)):
-            return CytoscapeError(f"unexpected reply from Cytoscape ({type(err).__name__}: {err})")
-        return err if isinstance(err, Exception) else CytoscapeError(repr(err))
+        if isinstance(err, (ValueError, KeyError, TypeError, IndexError, AttributeError)):
+            return CytoscapeError(f"unexpected reply from Cytoscape in {function} ({type(err).__name__}: {err})")
+        return err
 
     def _answers(self) -> bool:
-        """Whether ``GET <base_url>`` answers 2xx within ``connect_timeout`` seconds."""
+        """Whether ``GET <base_url>`` answers 2xx, whole, within ``connect_timeout`` seconds."""
         try:
-            requests.get(
-                self.base_url, timeout=self.connect_timeout, headers={"Accept": "application/json"}
+            BoundedSession(self.connect_timeout, 1 << 16).get(
+                self.base_url, headers={"Accept": "application/json"}
             ).raise_for_status()
         except requests.exceptions.RequestException:
             return False
         return True
+
+    def _reply(self, value: object, expected: type, what: str) -> Any:
+        """``value`` when it is of the ``expected`` JSON type, else a one-line error naming the call."""
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise CytoscapeError(f"unexpected reply from Cytoscape to {what}: {str(value)[:200]}")
+        return value
 
     def connect(self) -> str:
         """Check that Cytoscape answers (a few seconds at most) and return its version, e.g. ``"3.10.3"``."""
@@ -521,39 +419,43 @@ class CytoscapeSession:
         # (FileTransfer app); we send no file paths, so the local mode is right for every address.
         notebook = importlib.import_module("py4cytoscape.py4cytoscape_notebook")
         notebook.execution_environment(notebook.ExecutionEnvironment.SHARED_WORKSTATION)
-        versions = self._call(p4c.cytoscape_version_info)
+        try:
+            versions = self._reply(self._call(p4c.commands.cyrest_get, "version"), dict, "GET /version")
+        except CytoscapeUnavailable:
+            raise
+        except CytoscapeError as err:
+            raise CytoscapeUnavailable(f"{self.base_url} does not answer as CyREST does: {err.message}") from None
         self._version = str(versions.get("cytoscapeVersion", "unknown"))
         return self._version
 
     # -- the steps --
 
-    def _import_cx2(self, cx2: list[dict], title: str) -> int:
+    def _import_cx2(self, cx2: list[dict], title: str, collection: str) -> int:
         p4c = _py4cytoscape()
         reply = self._call(
             p4c.commands.cyrest_post,
             "networks",
-            parameters={"format": "cx2", "title": title, "collection": self.collection},
+            parameters={"format": "cx2", "title": title, "collection": collection},
             body=_without_style(cx2),
         )
         suid = reply.get("networkSUID") if isinstance(reply, dict) else None
-        if isinstance(suid, list):
-            suid = suid[0] if suid else None
-        if not isinstance(suid, int):
-            raise CytoscapeError(f"Cytoscape created no network (reply: {str(reply)[:200]})")
-        return suid
+        return int(self._reply(suid, int, "the CX2 import"))
 
     def _import_ndex(self, uuid: str) -> int:
         p4c = _py4cytoscape()
-        return int(
-            self._call(
-                p4c.import_network_from_ndex,
-                uuid,
-                username=self.ndex_username,
-                password=self._ndex_password,
-                ndex_url=self.ndex_server,
-                ndex_version="v2",
-            )
+        suid = self._call(
+            p4c.import_network_from_ndex,
+            uuid,
+            username=self.ndex_username,
+            password=self._ndex_password,
+            ndex_url=self.ndex_server,
+            ndex_version="v2",
         )
+        return int(self._reply(suid, int, "the NDEx import"))
+
+    def _style_names(self) -> set[str]:
+        names = self._reply(self._call(_py4cytoscape().get_visual_style_names), list, "GET /apply/styles")
+        return {name for name in names if isinstance(name, str)}
 
     def ensure_style(self, style_names: Iterable[str] | None = None) -> str:
         """Create the PFOCR style in Cytoscape unless a style of that name is there; return its name.
@@ -563,18 +465,21 @@ class CytoscapeSession:
         if self._style_name is not None:
             return self._style_name
         p4c = _py4cytoscape()
-        if style_names is None:
-            style_names = self._call(p4c.get_visual_style_names)
-        if STYLE_NAME not in style_names:
-            if self._style is None:
-                from .network import load_style
+        if STYLE_NAME not in (self._style_names() if style_names is None else set(style_names)):
+            from .style import VisualStyle, load_style
+            from .style.desktop import desktop_style
 
-                self._style = load_style()
-            defaults, mappings = desktop_style(self._style)
-            created = self._call(p4c.create_visual_style, STYLE_NAME, defaults=defaults, mappings=mappings)
+            desktop = desktop_style(VisualStyle.parse(self._style if self._style is not None else load_style()))
+            if desktop.left_out:
+                _LOG.info("left out of the Cytoscape style (no Desktop counterpart): %s", ", ".join(desktop.left_out))
+            created = self._reply(
+                self._call(p4c.create_visual_style, STYLE_NAME, defaults=desktop.defaults, mappings=desktop.mappings),
+                dict,
+                "POST /styles",
+            )
             if created.get("title") != STYLE_NAME:
                 raise CytoscapeError(f"Cytoscape stored the style as {created.get('title')!r}, not {STYLE_NAME!r}")
-            # A new style locks width = height (NODE_SIZE): unlock it so NODE_WIDTH/NODE_HEIGHT apply.
+            # A new style locks width = height (ding NodeSizeDependencyFactory): unlock so NODE_WIDTH/HEIGHT apply.
             self._call(
                 p4c.commands.cyrest_put,
                 f"styles/{STYLE_NAME}/dependencies",
@@ -584,23 +489,41 @@ class CytoscapeSession:
         self._style_name = STYLE_NAME
         return STYLE_NAME
 
-    def _apply_style(self, suid: int, styles_before: set[str]) -> None:
+    def _apply_style(self, suid: int) -> int:
+        """Apply the PFOCR style to network ``suid``; return its view's SUID.
+
+        cyREST answers 404 "Network view does not exist …" while the network has no view: retried (waits
+        doubling from a quarter second) until one call's ``timeout`` has passed.
+        """
         p4c = _py4cytoscape()
-        name = self.ensure_style(styles_before)
-        for attempt in range(1, _STYLE_APPLY_TRIES + 1):
+        name = self.ensure_style()
+        deadline = time.monotonic() + self.timeout
+        wait = _FIRST_RETRY_WAIT
+        while True:
             try:
-                self._call(p4c.set_visual_style, name, network=suid)
+                self._call(p4c.commands.cyrest_get, f"apply/styles/{name}/{suid}", deadline=deadline)
                 break
             except CytoscapeUnavailable:
                 raise
             except CytoscapeError as err:
-                if attempt == _STYLE_APPLY_TRIES or not any(m in err.message for m in _RETRYABLE_APPLY_ERRORS):
+                if _NO_VIEW not in err.message:
                     raise
-                time.sleep(0.5 * attempt)
-        # The NDEx import (and a CX2 import of bypasses) creates a style per network, named after it ("-1" on
-        # a clash); unused now, so drop it rather than pile up one per figure. A name holding "/" cannot be
-        # addressed in a CyREST path and stays.
-        for leftover in set(self._call(p4c.get_visual_style_names)) - styles_before - {name}:
+                if time.monotonic() + wait >= deadline:
+                    raise CytoscapeError(
+                        f"Cytoscape made no view of network {suid} within {self.timeout:g} s, so it has no style, "
+                        "figure image or fit (Cytoscape makes no view of networks above its view threshold)"
+                    ) from None
+                time.sleep(wait)
+                wait *= 2
+        views = self._reply(self._call(p4c.commands.cyrest_get, f"networks/{suid}/views"), list, "GET views")
+        return int(self._reply(views[0] if views else None, int, f"GET /networks/{suid}/views"))
+
+    def _drop_import_styles(self, styles_before: set[str]) -> None:
+        """Delete the styles an import made (CyNDEx-2's reader makes ``<collection>-Style`` per network)."""
+        p4c = _py4cytoscape()
+        for leftover in self._style_names() - styles_before - {STYLE_NAME}:
+            if "/" in leftover:  # cannot be addressed in a CyREST path
+                continue
             try:
                 self._call(p4c.delete_visual_style, leftover)
             except CytoscapeUnavailable:
@@ -608,71 +531,109 @@ class CytoscapeSession:
             except CytoscapeError as err:
                 _LOG.debug("could not delete the import style %r: %s", leftover, err)
 
+    def _open_ndex(self, uuid: str) -> tuple[int, int, dict]:
+        """Import an NDEx network with the PFOCR style; its SUID, view SUID and network attributes."""
+        styles_before = self._style_names()
+        self.ensure_style(styles_before)
+        suid = self._import_ndex(uuid)
+        view = self._apply_style(suid)
+        self._drop_import_styles(styles_before)
+        return suid, view, self._network_row(suid)
+
     def _network_row(self, suid: int) -> dict:
         """The network's attributes as Cytoscape holds them (its default network table row)."""
         p4c = _py4cytoscape()
         rows = self._call(p4c.commands.cyrest_get, f"networks/{suid}/tables/defaultnetwork/rows")
         return next((row for row in rows if isinstance(row, dict)), {}) if isinstance(rows, list) else {}
 
-    def _ensure_figure_image(self, suid: int, attributes: dict | None) -> bool:
-        """Put the figure image behind the nodes unless it is there already; True if an annotation was added.
+    def _node_box(self, suid: int, view: int) -> tuple[float, float, float]:
+        """left, top, right of the nodes' rectangles in the view, padded by half a converter grid gap."""
+        from .network import CELL_GAP_X, CELL_GAP_Y
 
-        ``attributes``: the network attributes sent (local networks); ``None`` reads them from Cytoscape.
-        """
-        if attributes is None:
-            attributes = self._network_row(suid)
-        if _has_image_annotation(attributes.get("__Annotations")):
-            return False  # Cytoscape draws it from __Annotations when it creates the view
-        image_url = attributes.get("__NetworkImage")
-        if not image_url:
-            return False
         p4c = _py4cytoscape()
-        annotations = self._call(p4c.get_annotation_list, network=suid) or []
-        if any(_has_image_annotation(a.get("type")) for a in annotations if isinstance(a, dict)):
-            return False
-        # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
-        image_url = re.sub(r"^http://", "https://", str(image_url))
-        # No width/height: Cytoscape draws the image at its own pixel size.
-        self._call(
-            p4c.add_annotation_image,
-            url=image_url,
-            x_pos=0,
-            y_pos=0,
-            canvas="background",
-            name=FIGURE_ANNOTATION_NAME,
-            network=suid,
+        columns = []
+        for vp in ("NODE_X_LOCATION", "NODE_Y_LOCATION", "NODE_WIDTH", "NODE_HEIGHT"):
+            try:
+                views = self._call(
+                    p4c.commands.cyrest_get, f"networks/{suid}/views/{view}/nodes", parameters={"visualProperty": vp}
+                )
+            except CytoscapeUnavailable:
+                raise
+            except CytoscapeError:  # 404 "Could not find views.": no nodes
+                return 0.0, 0.0, 0.0
+            columns.append(_values_by_suid(views, vp))
+        x, y, w, h = columns
+        nodes = [node for node in x if node in y and node in w and node in h]
+        if not nodes:
+            return 0.0, 0.0, 0.0
+        return (
+            min(x[n] - w[n] / 2 for n in nodes) - CELL_GAP_X / 2,
+            min(y[n] - h[n] / 2 for n in nodes) - CELL_GAP_Y / 2,
+            max(x[n] + w[n] / 2 for n in nodes) + CELL_GAP_X / 2,
         )
-        return True
+
+    def _add_figure_image(self, suid: int, view: int, image_url: str) -> None:
+        """Put the figure image behind the nodes, placed and sized as the converter's own annotation."""
+        from .network import IMAGE_OPACITY, figure_image_frame
+
+        x, y, width = figure_image_frame(*self._node_box(suid, view))
+        # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
+        body = {
+            "view": f"SUID:{view}",
+            "type": IMAGE_ANNOTATION,
+            "url": re.sub(r"^http://", "https://", image_url),
+            "x": f"{x:.1f}",
+            "y": f"{y:.1f}",
+            "width": f"{width:.1f}",  # the height follows the image's aspect ratio (ImageAnnotationImpl)
+            "opacity": f"{IMAGE_OPACITY * 100:g}",  # the command's 0-100 (ImageAnnotationTunables)
+            "newName": FIGURE_ANNOTATION_NAME,
+            "canvas": "background",
+        }
+        reply = self._call(_py4cytoscape().commands.cyrest_post, "commands/annotation/add image", body=body)
+        errors = reply.get("errors") if isinstance(reply, dict) else None
+        if errors:
+            raise CytoscapeError(f"Cytoscape did not add the figure image: {str(errors[0])[:200]}")
+
+    def _fit(self, view: int) -> None:
+        self._call(_py4cytoscape().commands.cyrest_post, "commands/view/fit content", body={"view": f"SUID:{view}"})
 
     # -- public API --
 
-    def open_figure(self, target: str | Target) -> int:
-        """Open one target (CX2 file, record path, figure id or NDEx UUID) and return its network SUID."""
+    def open_target(self, target: str | Target) -> Opened:
+        """Open one target (CX2 file, record path, figure id or NDEx UUID); return its SUID and collection."""
         if not isinstance(target, Target):
             target = resolve_target(str(target), self.db)
-        attributes = None
-        if target.kind != "ndex":
-            cx2 = target.load_cx2()
-            attributes = _network_attributes(cx2)
-            title = str(attributes.get("name") or target.path.stem)
+        cx2 = target.load_cx2() if target.path is not None else None
         self.connect()
-        p4c = _py4cytoscape()
         try:
-            styles_before = set(self._call(p4c.get_visual_style_names))
-            suid = self._import_ndex(target.text) if target.kind == "ndex" else self._import_cx2(cx2, title)
-            self._apply_style(suid, styles_before)
-            self._ensure_figure_image(suid, attributes)
-            self._call(p4c.fit_content, network=suid)
+            if cx2 is None:
+                suid, view, attributes = self._open_ndex(target.text)
+                collection = str(attributes.get("name") or target.text)  # CyNDEx-2's reader names it so
+            else:
+                attributes = network_attributes(cx2)
+                title = str(attributes.get("name") or (target.path or Path(target.text)).stem)
+                collection = self.collection or title
+                suid = self._import_cx2(cx2, title, collection)
+                view = self._apply_style(suid)
+            image_url = attributes.get("__NetworkImage")
+            # Cytoscape draws the images of __Annotations itself when it makes the view.
+            if isinstance(image_url, str) and image_url and not _has_image_annotation(attributes.get("__Annotations")):
+                self._add_figure_image(suid, view, image_url)
+            self._fit(view)
         except CytoscapeUnavailable:
             raise
         except CytoscapeError as err:
             raise CytoscapeError(err.message, target.text) from err
-        return suid
+        return Opened(suid, collection)
+
+    def open_figure(self, target: str | Target) -> int:
+        """Open one target (CX2 file, record path, figure id or NDEx UUID) and return its network SUID."""
+        return self.open_target(target).suid
 
     def open_networks(
         self, targets: Iterable[str | Target], on_error: Callable[[str, PfocrError], None] | None = None
     ) -> list[int]:
-        """Open several targets into the collection; return the SUIDs of those opened.
+        """Open several targets, each in a collection of its own; return the SUIDs of those opened.
 
         Without ``on_error`` the first failing target raises; with it, each failure is handed to
         ``on_error(target, error)`` and the others go on. ``CytoscapeUnavailable`` always stops the run.
@@ -697,34 +658,44 @@ def _without_style(cx2: list[dict]) -> list[dict]:
     """The CX2 document without its style aspects (and their ``metaData`` entries).
 
     With a ``visualProperties`` aspect, Cytoscape's CX2 importer makes one more style per network, named
-    after it; the PFOCR style replaces it anyway. Everything else (attributes, positions) goes in unchanged.
+    after it (cytoscape/cx ``Cx2Importer.makeView``); the PFOCR style replaces it anyway. Everything else
+    (attributes, positions) goes in unchanged.
     """
     kept = []
     for aspect in cx2:
         if isinstance(aspect, dict) and _STYLE_ASPECTS & aspect.keys():
             continue
         if isinstance(aspect, dict) and isinstance(aspect.get("metaData"), list):
-            aspect = {
-                "metaData": [
-                    m for m in aspect["metaData"] if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)
-                ]
-            }
-        kept.append(aspect)
+            kept.append(
+                {
+                    "metaData": [
+                        m for m in aspect["metaData"] if not (isinstance(m, dict) and m.get("name") in _STYLE_ASPECTS)
+                    ]
+                }
+            )
+        else:
+            kept.append(aspect)
     return kept
 
 
+def _values_by_suid(views: object, visual_property: str) -> dict[int, float]:
+    """``{SUID: value}`` of a ``GET …/views/{v}/nodes?visualProperty=`` reply (``[{"SUID", "view": [{…}]}]``)."""
+    values = {}
+    for item in views if isinstance(views, list) else ():
+        try:
+            value = float(item["view"][0]["value"])
+            suid = int(item["SUID"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise CytoscapeError(f"unexpected reply from Cytoscape to GET node views ({visual_property})") from None
+        if math.isfinite(value):
+            values[suid] = value
+    return values
+
+
 def _has_image_annotation(value: object) -> bool:
-    """Whether an ``__Annotations`` value (list or single string) or an annotation type names an image."""
+    """Whether an ``__Annotations`` value (list or single string) holds an image annotation."""
     texts = value if isinstance(value, list) else [value]
     return any(isinstance(text, str) and "ImageAnnotation" in text for text in texts)
-
-
-def _network_attributes(cx2: list[dict]) -> dict:
-    for aspect in cx2:
-        if isinstance(aspect, dict) and aspect.get("networkAttributes"):
-            first = aspect["networkAttributes"][0]
-            return first if isinstance(first, dict) else {}
-    return {}
 
 
 def open_figure(target: str, **session_options: Any) -> int:
@@ -733,5 +704,5 @@ def open_figure(target: str, **session_options: Any) -> int:
 
 
 def open_networks(targets: Iterable[str], **session_options: Any) -> list[int]:
-    """Open several figures into one collection with one shared style. Returns their SUIDs."""
+    """Open several figures with one shared style, each in a collection of its own. Returns their SUIDs."""
     return CytoscapeSession(**session_options).open_networks(targets)

@@ -21,9 +21,25 @@ class PfocrError(Exception):
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+def shown(value: object) -> str:
+    """A value as a message shows it: its ``repr``, cut to 60 characters.
+
+    >>> shown(list(range(30)))
+    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16...'
+    >>> shown("ok")
+    "'ok'"
+    """
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class RecordError(PfocrError):
     """A figure record or one of its tables cannot be read."""
 
 
 class Cx2ValidationError(PfocrError):
     """A CX2 document breaks a rule the NDEx server enforces."""
+
+
+class PublishError(PfocrError):
+    """A publish run cannot go on (bad credentials, unreachable server, no disk space): one line, stop."""

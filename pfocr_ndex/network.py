@@ -37,7 +37,6 @@ import math
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from operator import attrgetter, itemgetter
 from os import PathLike
 from urllib.parse import quote
@@ -46,18 +45,19 @@ import orjson
 
 from .errors import PfocrError
 from .records import Entity, FigureRecord
-from .validate import MAX_NAME, MAX_VERSION, validate_style
+from .style import load_style, read_template
+from .validate import MAX_NAME, MAX_VERSION
 
 __all__ = [
     "FigureNetwork",
     "build_network",
+    "figure_image_frame",
     "figure_image_url",
     "figure_page_url",
     "load_network_attributes",
     "load_style",
 ]
 
-STYLE_TEMPLATE = "pfocr-style.cx2.json"
 NETWORK_TEMPLATE = "pfocr-network.json"
 NCBI = "https://www.ncbi.nlm.nih.gov"
 PFOCR_SITE = "https://pfocr.wikipathways.org"
@@ -91,6 +91,14 @@ class FigureNetwork:
     node_count: int
     edge_count: int = 0
 
+    def add_network_attribute(self, name: str, value: str) -> None:
+        """Add (or replace) a string network attribute, declared as ``string``."""
+        for aspect in self.cx2:
+            if "attributeDeclarations" in aspect:
+                aspect["attributeDeclarations"][0].setdefault("networkAttributes", {})[name] = {"d": "string"}
+            elif "networkAttributes" in aspect:
+                aspect["networkAttributes"][0][name] = value
+
     def to_json(self) -> bytes:
         """The CX2 document as compact UTF-8 JSON bytes (same network → same bytes)."""
         return orjson.dumps(self.cx2)
@@ -123,53 +131,6 @@ class FigureNetwork:
 # --- templates ----------------------------------------------------------------------------
 
 
-def _read_template(path: str | PathLike[str] | None, default: str) -> tuple[object, str]:
-    source = files("pfocr_ndex.templates").joinpath(default) if path is None else path
-    label = str(path) if path is not None else f"templates/{default}"
-    try:
-        with open(source, "rb") if path is not None else source.open("rb") as f:
-            return orjson.loads(f.read()), label
-    except OSError as err:
-        raise PfocrError(f"cannot read: {err.strerror or err}", label) from None
-    except orjson.JSONDecodeError as err:
-        raise PfocrError(f"not valid JSON: {err}", label) from None
-
-
-def load_style(path: str | PathLike[str] | None = None) -> dict:
-    """Load a CX2 ``visualProperties`` style (default: ``templates/pfocr-style.cx2.json``).
-
-    The file holds one ``visualProperties`` element (``{"default", "nodeMapping", "edgeMapping"}``),
-    or a ``{"visualProperties": [...]}`` aspect, or a whole CX2 document (e.g. exported from
-    Cytoscape) whose style is taken. Every mapping definition must carry its attribute's ``type``.
-    Raises ``PfocrError`` naming the file and the problem.
-
-    >>> style = load_style()
-    >>> style["nodeMapping"]["NODE_LABEL"]["definition"]
-    {'attribute': 'name', 'type': 'string'}
-    """
-    data, label = _read_template(path, STYLE_TEMPLATE)
-    if isinstance(data, list):
-        data = next((f["visualProperties"] for f in data if isinstance(f, dict) and "visualProperties" in f), None)
-        if data is None:
-            raise PfocrError("no visualProperties aspect in this CX2 document", label)
-    if isinstance(data, dict) and "visualProperties" in data:
-        data = data["visualProperties"]
-    if isinstance(data, list):
-        if len(data) != 1:
-            raise PfocrError(f"visualProperties must hold exactly one element, found {len(data)}", label)
-        data = data[0]
-    if not isinstance(data, dict) or "default" not in data:
-        raise PfocrError("not a CX2 visualProperties style (expected 'default', 'nodeMapping', 'edgeMapping')", label)
-    problems = validate_style(data)
-    if problems:
-        raise PfocrError("; ".join(problems), label)
-    return {
-        "default": data["default"],
-        "nodeMapping": data.get("nodeMapping", {}),
-        "edgeMapping": data.get("edgeMapping", {}),
-    }
-
-
 def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
     """Load the constant network attributes every figure network carries
     (default: ``templates/pfocr-network.json``: ``version``, ``rights``, ``methods``, ``labels``, …).
@@ -177,7 +138,7 @@ def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
     Values are strings, numbers, booleans or non-empty lists of strings; ``@context`` may be an
     object (it is stored as a JSON string, as NDEx expects).
     """
-    data, label = _read_template(path, NETWORK_TEMPLATE)
+    data, label = read_template(path, NETWORK_TEMPLATE)
     if not isinstance(data, dict):
         raise PfocrError("expected a JSON object of network attributes", label)
     attributes = {}
@@ -247,6 +208,16 @@ def _text(fields: dict, key: str) -> str | None:
     return value or None
 
 
+def _year(record: FigureRecord) -> int | None:
+    """The publication year (``year: '2019'``; empty → None); ``PfocrError`` for anything but 1 to 4 digits."""
+    year = _text(record.fields, "year")
+    if year is None:
+        return None
+    if not (len(year) <= 4 and year.isascii() and year.isdigit()):
+        raise PfocrError(f"year {year[:24]!r} is not a year (1 to 4 digits)", record.path)
+    return int(year)
+
+
 def _names(value: object) -> list[str]:
     """A field holding one name or a list of names, as a clean list."""
     items = value if isinstance(value, list) else [value]
@@ -288,7 +259,6 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
     labels = _names([figid, pmcid, *constants.get("labels", [])])
     keywords = [k.strip() for k in (_text(fields, "keywords") or "").split("|") if k.strip()]
     diseases = [e for e in record.entities if e.type == "disease"]
-    year = _text(fields, "year")
     score = fields.get("automl_pathway")
     wpid = _text(fields, "wpid")
     page = figure_page_url(figid)
@@ -308,7 +278,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "figureType": _text(fields, "figtype"),
         "paperLink": paper_link,
         "paperTitle": paper_title,
-        "publicationYear": int(year) if year and year.isdigit() else None,
+        "publicationYear": _year(record),
         "doi": doi,
         "journal": _text(fields, "journal_title"),
         "publisher": _text(fields, "publisher_name"),
@@ -403,19 +373,30 @@ def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tupl
 _name_of = attrgetter("name")
 
 
+def figure_image_frame(left: float, top: float, right: float) -> tuple[float, float, float]:
+    """Where the figure image goes behind nodes laid out from ``left`` to ``right`` and from ``top`` down:
+    its top-left corner and its width (Cytoscape derives the height from the image's aspect ratio).
+
+    >>> figure_image_frame(0.0, 0.0, 600.0)
+    (-40.0, -40.0, 680.0)
+    """
+    width = max(right - left, 200.0) + 2 * IMAGE_MARGIN
+    return (left + right - width) / 2, top - IMAGE_MARGIN, width
+
+
 def _image_annotation(figid: str, image_url: str, grid_width: float) -> str:
     """Cytoscape's ``__Annotations`` string for the figure behind the grid.
 
     Only ``width`` is given, so Cytoscape keeps the image's aspect ratio.
     """
-    width = max(grid_width, 200.0) + 2 * IMAGE_MARGIN
+    x, y, width = figure_image_frame(0.0, 0.0, grid_width)
     pairs = {
         "type": IMAGE_ANNOTATION,
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, figure_page_url(figid))),
         "name": "figure",
         "canvas": "background",
-        "x": f"{(grid_width - width) / 2:.1f}",
-        "y": f"{-IMAGE_MARGIN:.1f}",
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
         "z": "0",
         "zoom": "1.0",
         "rotation": "0.0",

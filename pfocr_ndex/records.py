@@ -1,13 +1,8 @@
 """Read PFOCR figure records (``_figures/<figid>.md``) and their entity tables (``_data/``).
 
-- ``iter_record_paths(paths)`` streams record paths from files / folders / database checkouts.
-- ``read_record(path)`` parses one record and its tables into a ``FigureRecord`` or raises
-  ``RecordError`` with a one-line reason.
-
-Front matter is parsed by a fast reader of the regular subset R's ``yaml::write_yaml`` emits
-(``key: value``, folded plain and single-quoted scalars, ``- item`` lists, nested mappings);
-anything outside that subset goes to ``yaml.CSafeLoader``, so results always equal what
-``yaml.load(front_matter, Loader=yaml.CSafeLoader)`` gives.
+``read_record(path)`` parses one record and its tables into a ``FigureRecord`` or raises ``RecordError``
+with a one-line reason. Where the front matter is and how it is parsed is ``frontmatter``'s rule (Jekyll's:
+BOM, CRLF and a closing ``...`` line accepted); where the tables are is ``layout``'s.
 
 Entities come from, in order of preference (``FigureRecord.entity_source``):
 
@@ -20,7 +15,9 @@ Entities come from, in order of preference (``FigureRecord.entity_source``):
 One entity per distinct thing, in table order of first appearance: genes keyed by NCBI Gene id and
 named by ``ncbigene_symbol`` (else the OCR word), ``miRNA`` for MIR* symbols; chemicals keyed by ChEBI id
 (``represents``) else MeSH id, diseases by DOID else MeSH (the other id goes to ``xrefs``), named by the
-table's ``name`` (else the OCR word); every matching OCR word is kept in ``words``.
+table's ``name`` (else the OCR word); every matching OCR word is kept in ``words``. Older chemicals and
+diseases tables (header ``word source identifier``, source ``MESH``/``CHEBI``/``DOID``) are read as the
+current ones (``MESH``, ``D005227`` → ``mesh:D005227``). A UTF-8 BOM before a table's header is skipped.
 
 Gene-table rows naming a FamPlex family without a member gene (``ncbigene_symbol`` NA, ``ncbigene_id``
 NaN) become one ``"gene family"`` entity per (organism, family), without ``represents``: the figure
@@ -31,18 +28,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from os import PathLike
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-import yaml
-
+from . import layout
 from .errors import RecordError
+from .frontmatter import decode, parse_mapping, yaml_text
+from .layout import TABLE_KINDS, iter_record_paths
 
-__all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "parse_front_matter", "read_record"]
+__all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "read_record"]
 
 ENTITY_SOURCE_TABLES = "tables"
 ENTITY_SOURCE_RECORD_LISTS = "record lists"
@@ -81,273 +77,6 @@ class FigureRecord:
     extra: dict = field(default_factory=dict)
 
 
-# --- record paths -----------------------------------------------------------------------------
-
-
-def iter_record_paths(paths: Iterable[str | PathLike[str]]) -> Iterator[Path]:
-    """Yield record files under ``paths`` (a ``.md`` file, a folder of records, or a database checkout), lazily.
-
-    A file is yielded as given; a folder yields its ``*.md`` files in name order, a database checkout
-    (a folder holding ``_figures/``) the records in ``_figures/``. Only one folder's names are held
-    at a time.
-
-    >>> [p.name for p in iter_record_paths(["tests/data/pfocr"])][:1]
-    ['PMC10003241__ijms-24-04893-g003.md']
-    """
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            figures = path / "_figures"
-            folder = figures if figures.is_dir() else path
-            with os.scandir(folder) as entries:
-                names = sorted(e.name for e in entries if e.name.endswith(".md") and not e.name.startswith("."))
-            for name in names:
-                yield folder / name
-        elif path.exists():
-            yield path
-        else:
-            raise RecordError("no such file or directory", path)
-
-
-# --- front matter -----------------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    """The fast reader met something outside the R-yaml subset: let libyaml decide."""
-
-
-_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-# Left to libyaml: tabs, CR, YAML 1.1 line breaks, BOM, control characters, and blank lines (they fold to "\n").
-_HANDLED_BY_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-_BLANK_LINE = re.compile("\n *\n")
-_PLAIN_START_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]+")
-_SIMPLE_INT = re.compile(r"[-+]?[1-9][0-9]*|0")
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-_INT_TAG = "tag:yaml.org,2002:int"
-
-
-def _resolve_plain(value: str) -> object:
-    """Type a plain scalar as pyyaml's SafeLoader would; only str and simple numbers are handled here."""
-    for tag, regexp in _IMPLICIT.get(value[:1], ()):
-        if regexp.match(value):
-            if tag == _FLOAT_TAG and _SIMPLE_FLOAT.fullmatch(value):
-                return float(value)
-            if tag == _INT_TAG and _SIMPLE_INT.fullmatch(value):
-                return int(value)
-            raise _Unsupported
-    return value
-
-
-@lru_cache(maxsize=16)
-def _entry_pattern(indent: int) -> re.Pattern[str]:
-    """``key: rest`` at ``indent`` (key plain or single-quoted), then the lines indented deeper."""
-    return re.compile(
-        r" {%d}(?:'([^'\n]*)'|([A-Za-z_][A-Za-z0-9_.-]*)):(?: +(.*))?\n((?: {%d}.*\n)*)" % (indent, indent + 1)
-    )
-
-
-@lru_cache(maxsize=16)
-def _item_pattern(indent: int) -> re.Pattern[str]:
-    """``- rest`` at ``indent``, then the lines indented deeper."""
-    return re.compile(r" {%d}- +(.*)\n((?: {%d}.*\n)*)" % (indent, indent + 1))
-
-
-def _fast_mapping(text: str, pos: int, end: int, indent: int) -> dict:
-    """The block mapping at ``indent`` spanning ``text[pos:end]``."""
-    result: dict = {}
-    open_key = None  # a key with nothing after it: the lines before the next key are its list
-    for m in _entry_pattern(indent).finditer(text, pos, end):
-        if m.start() != pos:
-            pos = _fast_indentless_list(text, pos, m.start(), indent, open_key, result)
-        quoted_key, key, rest, block = m.groups()
-        if quoted_key is not None:
-            key = quoted_key
-        elif key not in _STR_KEYS:
-            if _resolve_plain(key) is not key:
-                raise _Unsupported
-            _STR_KEYS.add(key)
-        if key in result:
-            raise _Unsupported
-        pos = m.end()
-        open_key = None
-        if rest:
-            if block or rest[0] in _PLAIN_START_INDICATORS:
-                result[key] = _fast_scalar(rest, block)
-                continue
-            value = rest.rstrip(" ")  # the common one-line plain value, inlined
-            if ": " in value or " #" in value or value[-1] == ":":
-                raise _Unsupported
-            result[key] = _resolve_plain(value) if value[:1] in _IMPLICIT else value
-        elif block:
-            result[key] = _fast_block(text, m.start(4), pos)
-        else:
-            result[key] = None
-            open_key = key
-    if pos != end:
-        _fast_indentless_list(text, pos, end, indent, open_key, result)
-    return result
-
-
-_STR_KEYS: set[str] = set()  # plain keys already known to resolve to themselves
-
-
-def _fast_indentless_list(text: str, pos: int, end: int, indent: int, key: str | None, result: dict) -> int:
-    """``text[pos:end]`` must be the ``- item`` lines of ``key`` (R writes lists at the key's own indent)."""
-    if key is None:
-        raise _Unsupported
-    items, pos = _fast_sequence(text, pos, end, indent)
-    if pos != end:
-        raise _Unsupported
-    result[key] = items
-    return pos
-
-
-def _fast_block(text: str, pos: int, end: int) -> object:
-    indent = _count_spaces(text, pos)
-    if text.startswith("- ", pos + indent):
-        items, pos = _fast_sequence(text, pos, end, indent)
-        if pos != end:
-            raise _Unsupported
-        return items
-    return _fast_mapping(text, pos, end, indent)
-
-
-def _count_spaces(text: str, pos: int) -> int:
-    n = pos
-    while text[n] == " ":
-        n += 1
-    return n - pos
-
-
-def _fast_sequence(text: str, pos: int, end: int, indent: int) -> tuple[list, int]:
-    items: list = []
-    run = _one_line_items_pattern(indent).match(text, pos, end)
-    if run is not None:  # the common case: a run of one-line plain items, checked all at once
-        values = [line[indent + 2 :].strip(" ") for line in run.group().split("\n")[:-1]]
-        if not _SPECIAL_ITEM.search("\n".join(values)):
-            items = [_resolve_plain(v) if v[:1] in _IMPLICIT else v for v in values]
-            pos = run.end()
-    item = _item_pattern(indent)
-    while True:
-        m = item.match(text, pos, end)
-        if m is None:
-            return items, pos
-        rest, block = m.groups()
-        if not rest:
-            raise _Unsupported
-        items.append(_fast_scalar(rest, block))
-        pos = m.end()
-
-
-@lru_cache(maxsize=16)
-def _one_line_items_pattern(indent: int) -> re.Pattern[str]:
-    """A run of ``- item`` lines at ``indent``, none continued on a deeper line."""
-    return re.compile(r"(?: {%d}- [^\n]*\n(?! {%d}))+" % (indent, indent + 1))
-
-
-# An item needing a closer look: empty, starting with an indicator (quotes included), or holding
-# ": ", " #" or a final ":".
-_SPECIAL_ITEM = re.compile(r"(?m)^(?:$|[-?:,\[\]{}#&*!|>'\"%@`])|: | #|:$")
-
-
-def _fast_scalar(rest: str, block: str) -> object:
-    """A plain or single-quoted scalar: ``rest`` of its first line, then its continuation ``block``."""
-    if rest[0] == "'":
-        return _fast_single_quoted(rest, block)
-    if rest[0] in _PLAIN_START_INDICATORS:
-        raise _Unsupported
-    if block:
-        lines = block.split("\n")
-        lines[-1] = rest.rstrip(" ")  # block ends with a newline: reuse that empty last slot
-        value = " ".join([lines[-1], *(line.strip(" ") for line in lines[:-1])])
-    else:
-        value = rest.rstrip(" ")
-    # ": " or a final ":" would start a mapping, " #" a comment: the join puts a space before a
-    # continuation line's first character, so checking the joined value covers line starts too.
-    if ": " in value or " #" in value or value[-1] == ":":
-        raise _Unsupported
-    return _resolve_plain(value)
-
-
-def _fast_single_quoted(rest: str, block: str) -> str:
-    body = rest[1:]
-    close = _closing_quote(body)
-    if close >= 0:
-        if block or body[close + 1 :].strip(" "):
-            raise _Unsupported
-        return body[:close].replace("''", "'")
-    pieces = [body.rstrip(" ")]
-    lines = block.split("\n")
-    lines.pop()
-    for number, line in enumerate(lines, start=1):
-        line = line.lstrip(" ")
-        close = _closing_quote(line)
-        if close >= 0:
-            if number != len(lines) or line[close + 1 :].strip(" "):
-                raise _Unsupported
-            pieces.append(line[:close])
-            return " ".join(pieces).replace("''", "'")
-        pieces.append(line.rstrip(" "))
-    raise _Unsupported
-
-
-def _closing_quote(body: str) -> int:
-    """Position of the quote closing a single-quoted scalar in ``body``, -1 if none ('' is an escape)."""
-    pos = 0
-    while True:
-        q = body.find("'", pos)
-        if q < 0 or q + 1 >= len(body) or body[q + 1] != "'":
-            return q
-        pos = q + 2
-
-
-def _fast_load(text: str) -> dict:
-    """Read the R-yaml subset; raise ``_Unsupported`` for anything else."""
-    if not text or _HANDLED_BY_LIBYAML.search(text) or _BLANK_LINE.search(text):
-        raise _Unsupported
-    if text[-1] != "\n":
-        text += "\n"
-    return _fast_mapping(text, 0, len(text), 0)
-
-
-def parse_front_matter(text: str) -> object:
-    """Parse YAML front matter exactly as ``yaml.load(text, Loader=yaml.CSafeLoader)`` would.
-
-    The R-yaml subset is read by a fast pure-Python reader; anything else goes to libyaml
-    (whose errors, ``yaml.YAMLError``, propagate).
-
-    >>> parse_front_matter("figid: PMC1__f1\\nyear: '2019'\\norganisms:\\n- NA\\n")
-    {'figid': 'PMC1__f1', 'year': '2019', 'organisms': ['NA']}
-    """
-    try:
-        return _fast_load(text)
-    except _Unsupported:
-        return yaml.load(text, Loader=_LOADER)
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _split_front_matter(text: str, path: Path) -> str:
-    """The YAML between the ``---`` lines (it starts on the file's line 2)."""
-    first_end = text.find("\n")
-    if first_end < 0 or text[:first_end].rstrip(" \t\r") != "---":
-        raise RecordError("not a figure record: no YAML front matter (the file must start with a '---' line)", path)
-    end = text.find("\n---\n", first_end - 1) + 1  # the usual closing line, found fast
-    if (
-        end <= first_end
-        or text.find("\n---", first_end - 1, end - 1) >= 0
-        or text.find("\n...", first_end - 1, end) >= 0
-    ):  # an earlier candidate: let the regex decide
-        m = _FRONT_MATTER_END.search(text, first_end + 1)
-        if m is None:
-            raise RecordError("unterminated YAML front matter (no closing '---' line)", path)
-        end = m.start()
-    return text[first_end + 1 : end]
-
-
 # --- NA cleaning ------------------------------------------------------------------------------
 
 _NA_STRINGS = frozenset((".na.character", "NA", ""))
@@ -357,7 +86,7 @@ def _is_na(value: object) -> bool:
     return value is None or (type(value) is str and value in _NA_STRINGS)
 
 
-def _clean(value: object) -> object:
+def _clean(value: Any) -> Any:
     """Drop R missing values: ``.na.character``, ``NA``, ``''`` and null, in mappings and lists."""
     if type(value) is dict:
         out = {}
@@ -366,9 +95,9 @@ def _clean(value: object) -> object:
                 if v not in _NA_STRINGS:
                     out[k] = v
             elif type(v) is dict or type(v) is list:
-                v = _clean(v)
-                if v != []:
-                    out[k] = v
+                cleaned = _clean(v)
+                if cleaned != []:
+                    out[k] = cleaned
             elif v is not None:
                 out[k] = v
         return out
@@ -379,21 +108,26 @@ def _clean(value: object) -> object:
 
 # --- entities ---------------------------------------------------------------------------------
 
-TABLE_KINDS = ("genes", "chemicals", "diseases")
 _TABLE_COLUMNS = {
     "genes": ("organism_id", "organism_name", "word", "match", "ncbigene_symbol", "ncbigene_id", "source"),
     "chemicals": ("word", "mesh", "match", "name", "chebi"),
     "diseases": ("word", "mesh", "match", "name", "doid"),
 }
+# Older chemicals/diseases tables: ``word source identifier``; the source names the CURIE prefix.
+_LEGACY_COLUMNS = ("word", "source", "identifier")
+_LEGACY_PREFIXES = {"chemicals": {"MESH": "mesh", "CHEBI": "chebi"}, "diseases": {"MESH": "mesh", "DOID": "doid"}}
 _TABLE_NA = frozenset(("NA", "NaN", ""))
 _MIRNA = re.compile(r"(?i)(?!.*hg$)mir(?:let)?-?\d+[a-z]*\d*(?:[-.]\d+[a-z]*\d*)*")
+_MIR_PREFIXES = frozenset(("MIR", "Mir", "mir", "miR", "MiR"))
 
 
 def _gene_type(symbol: str) -> str:
+    """``"miRNA"`` for a microRNA symbol (``MIR21``, ``Mirlet7a-1``, ``mir-155``; not ``MIR21HG``), else ``"gene"``.
+
+    >>> [_gene_type(s) for s in ("MIR21", "Mirlet7a-1", "MIR21HG", "MIRO1")]
+    ['miRNA', 'miRNA', 'gene', 'gene']
+    """
     return "miRNA" if symbol[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(symbol) else "gene"
-
-
-_MIR_PREFIXES = frozenset(("MIR", "Mir", "mir", "miR", "MiR"))
 
 
 class _EntityBuilder:
@@ -458,7 +192,9 @@ def _load_table_bytes(path: str, kind: str) -> bytes | None:
 
 def _parse_table(data: bytes, path: str, kind: str) -> _Table:
     """Parse a per-figure TSV; its columns are found by header name."""
-    text = _decode(data, path)
+    text = decode(data, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     lines = text.split("\n")
@@ -467,6 +203,8 @@ def _parse_table(data: bytes, path: str, kind: str) -> _Table:
     if not lines:
         raise RecordError(f"empty {kind} table (no header row)", path)
     header = lines[0].split("\t")
+    if kind in _LEGACY_PREFIXES and all(c in header for c in _LEGACY_COLUMNS) and "mesh" not in header:
+        return _legacy_table(lines, header, path, kind)
     missing = [c for c in _TABLE_COLUMNS[kind] if c not in header]
     if missing:
         raise RecordError(f"{kind} table lacks column(s) {', '.join(missing)} (header: {' '.join(header)})", path)
@@ -476,6 +214,31 @@ def _parse_table(data: bytes, path: str, kind: str) -> _Table:
         number, values = next((n, v) for n, v in enumerate(rows, start=2) if len(v) != width)
         raise RecordError(f"{kind} table line {number} has {len(values)} fields, the header has {width}", path)
     return _Table(path, kind, {c: header.index(c) for c in _TABLE_COLUMNS[kind]}, rows)
+
+
+def _legacy_table(lines: list[str], header: list[str], path: str, kind: str) -> _Table:
+    """An older ``word source identifier`` table as a current one (``word mesh match name chebi|doid``)."""
+    i_word, i_source, i_identifier = (header.index(c) for c in _LEGACY_COLUMNS)
+    prefixes = _LEGACY_PREFIXES[kind]
+    columns = {c: n for n, c in enumerate(_TABLE_COLUMNS[kind])}
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        values = line.split("\t")
+        if len(values) != len(header):
+            raise RecordError(
+                f"{kind} table line {number} has {len(values)} fields, the header has {len(header)}", path
+            )
+        row = [values[i_word], "NA", "NA", "NA", "NA"]
+        source, identifier = values[i_source], values[i_identifier]
+        if identifier not in _TABLE_NA:
+            prefix = prefixes.get(source.upper())
+            if prefix is None:
+                raise RecordError(
+                    f"{kind} table line {number}: source {source!r} is not one of {', '.join(prefixes)}", path
+                )
+            row[columns[prefix]] = f"{prefix}:{identifier.removeprefix(source + ':')}"
+        rows.append(row)
+    return _Table(path, kind, columns, rows)
 
 
 def _na(value: str) -> str | None:
@@ -488,9 +251,9 @@ def _gene_entities(table: _Table) -> list[Entity]:
     i_taxon, i_organism, i_word, i_match = c["organism_id"], c["organism_name"], c["word"], c["match"]
     i_symbol, i_id, i_source = c["ncbigene_symbol"], c["ncbigene_id"], c["source"]
     na = _TABLE_NA
-    groups: dict[object, list[list[str]]] = {}  # the rows of each entity, in order of first row
+    groups: dict[str | tuple[str, ...], list[list[str]]] = {}  # the rows of each entity, in order of first row
     for row in table.rows:
-        key: object = row[i_id]
+        key: str | tuple[str, ...] = row[i_id]
         if key in na:  # a family without member gene: one entity per (organism, family)
             key = ("family", row[i_taxon], row[i_match], row[i_word])
         group = groups.get(key)
@@ -501,6 +264,8 @@ def _gene_entities(table: _Table) -> list[Entity]:
     entities = []
     for key, group in groups.items():
         row = group[0]
+        words: tuple[str, ...]
+        sources: tuple[str, ...]
         if len(group) == 1:  # most genes are named by one row
             words = (row[i_word],)
             sources = () if row[i_source] == "NA" else (row[i_source],)
@@ -508,12 +273,12 @@ def _gene_entities(table: _Table) -> list[Entity]:
             words = tuple(dict.fromkeys([r[i_word] for r in group]))
             sources = tuple(s for s in dict.fromkeys([r[i_source] for r in group]) if s != "NA")
         organism, taxon = row[i_organism], row[i_taxon]
-        if type(key) is tuple:
+        if isinstance(key, tuple):
             name = row[i_match] if row[i_match] not in na else row[i_word]
             type_, represents = "gene family", None
         elif key.isdigit() and key.isascii():
             name = row[i_symbol] if row[i_symbol] not in na else row[i_word]
-            type_ = "miRNA" if name[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(name) else "gene"
+            type_ = _gene_type(name) if name[:3] in _MIR_PREFIXES else "gene"  # runs for every gene: no call
             represents = "ncbigene:" + key
         else:
             raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
@@ -627,7 +392,7 @@ def _keyword_type(word: str, in_gene_part: bool) -> str:
     if chemical_like:
         return "chemical"
     if in_gene_part and len(word) <= 30 and _SYMBOL_LIKE.fullmatch(word):
-        return "miRNA" if word[:3] in _MIR_PREFIXES and _MIRNA.fullmatch(word) else "gene"
+        return _gene_type(word)
     return "keyword"
 
 
@@ -666,16 +431,6 @@ def _keyword_entities(fields: dict) -> list[Entity]:
 # --- records ----------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, path: str | Path) -> str:
-    if b"\0" in data:
-        raise RecordError("binary file (NUL bytes), not a text file", path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise RecordError(f"not valid UTF-8: byte 0x{data[err.start]:02x} on line {line}", path) from None
-
-
 def _check_figid(figid: str, path: Path) -> None:
     if any(sep in figid for sep in ("/", "\\", "\0", os.sep)) or ".." in figid or figid.startswith("."):
         raise RecordError(f"figid {figid!r} is not a plain file name (it would escape the output folder)", path)
@@ -683,30 +438,6 @@ def _check_figid(figid: str, path: Path) -> None:
         raise RecordError(f"figid {figid!r} holds blanks or control characters", path)
     if figid != path.stem:
         raise RecordError(f"figid {figid!r} does not match the file name {path.name!r}", path)
-
-
-def _find_data_dir(folder: str, figid: str) -> str | None:
-    """``<folder>/../_data`` for a record in ``_figures/``, else ``folder`` if it holds this figure's tables."""
-    data_dir = _database_data_dir(folder)
-    if data_dir is not None:
-        return data_dir
-    if any(os.path.isfile(os.path.join(folder, f"{figid}-{kind}.tsv")) for kind in TABLE_KINDS):
-        return folder
-    return None
-
-
-@lru_cache(maxsize=64)
-def _database_data_dir(folder: str) -> str | None:
-    if os.path.basename(folder) == "_figures":
-        data_dir = os.path.join(os.path.dirname(folder), "_data")
-        if os.path.isdir(data_dir):
-            return data_dir
-    return None
-
-
-@lru_cache(maxsize=64)
-def _as_path(folder: str) -> Path:
-    return Path(folder)
 
 
 def _without_schema_jsonld(front_matter: str) -> str:
@@ -741,30 +472,26 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         data = _read_bytes(path)
     except OSError as err:
         raise RecordError(f"cannot read record: {err.strerror}", path) from None
-    front_matter = _split_front_matter(_decode(data, path), path)
+    whole = yaml_text(decode(data, path), path)
 
     # The figid must equal the file stem (checked below), so the tables can be looked up first.
     stem = path.stem
-    folder = os.fspath(data_dir) if data_dir is not None else _find_data_dir(os.path.dirname(path), stem)
+    folder = Path(data_dir) if data_dir is not None else layout.data_dir(path)
     table_bytes: dict[str, tuple[str, bytes]] = {}
     if folder is not None:
         for kind in TABLE_KINDS:
-            table_path = os.path.join(folder, f"{stem}-{kind}.tsv")
+            table_path = os.path.join(folder, layout.table_name(stem, kind))  # str: this runs 3x per record
             content = _load_table_bytes(table_path, kind)
             if content is not None:
                 table_bytes[kind] = (table_path, content)
-    if table_bytes:
-        front_matter = _without_schema_jsonld(front_matter)
+    front_matter = _without_schema_jsonld(whole) if table_bytes else whole
 
     try:
-        raw = parse_front_matter(front_matter)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise RecordError(f"malformed YAML front matter{where}: {problem}", path) from None
-    if not isinstance(raw, dict):
-        raise RecordError("front matter is not a mapping of fields", path)
+        raw = parse_mapping(front_matter, path)
+    except RecordError:
+        if front_matter is not whole:
+            parse_mapping(whole, path)  # the error with the line number of the file
+        raise
     fields = _clean(raw)
     figid = fields.get("figid")
     if not isinstance(figid, str) or not figid.strip():
@@ -786,6 +513,6 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         entities=tuple(entities),
         entity_source=source,
         ndex=ndex if isinstance(ndex, str) else None,
-        data_dir=None if folder is None else _as_path(folder),
+        data_dir=folder,
         extra={"tables": tuple(os.path.basename(table_path) for table_path, _ in table_bytes.values())},
     )

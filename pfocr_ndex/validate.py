@@ -17,6 +17,10 @@ from operator import itemgetter
 
 import orjson
 
+from .cx2 import DATA_TYPES
+from .errors import shown as _show
+from .style.model import style_problems as validate_style
+
 __all__ = ["DATA_TYPES", "summarize_problems", "validate_cx2", "validate_style"]
 
 # Core aspects in the order the CX2 specification requires. Opaque aspects (cyHiddenAttributes,
@@ -33,7 +37,6 @@ CORE_ORDER = {
     "visualEditorProperties": 8,
 }
 DECLARED_ASPECTS = ("networkAttributes", "nodes", "edges")
-MAPPING_TYPES = frozenset({"PASSTHROUGH", "DISCRETE", "CONTINUOUS"})
 MAX_NAME = 500  # NDEx column varchar(500)
 MAX_VERSION = 100  # NDEx column varchar(100)
 MAX_PROBLEMS_SHOWN = 3
@@ -54,7 +57,6 @@ _SCALAR_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "long": (_is_int, "a long"),
     "double": (_is_double, "a finite number"),
 }
-DATA_TYPES = frozenset([*_SCALAR_CHECKS, *(f"list_of_{t}" for t in _SCALAR_CHECKS)])
 
 
 def _value_problem(dtype: str, value: object) -> str | None:
@@ -72,11 +74,6 @@ def _value_problem(dtype: str, value: object) -> str | None:
         if not check(item):
             return f"Incorrect data type found in list: Value {_show(item)} is not {what}."
     return None
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fits(dtype: str, value: object) -> bool:
@@ -515,75 +512,6 @@ class _Checker:
         for element in elements:
             if not isinstance(element, dict) or not isinstance(element.get("properties"), dict):
                 self.add('visualEditorProperties: expected elements {"properties": {...}}.')
-
-
-def validate_style(
-    style: object, node_declarations: _Declarations | None = None, edge_declarations: _Declarations | None = None
-) -> list[str]:
-    """Problems of one ``visualProperties`` element (``default``, ``nodeMapping``, ``edgeMapping``).
-
-    Without declarations (a style template on its own) every mapping definition must carry
-    its attribute's data ``type``, so the style fits networks that lack the attribute.
-
-    >>> validate_style({"default": {}, "nodeMapping": {"NODE_LABEL": {"type": "PASSTHROUGH",
-    ...     "definition": {"attribute": "name"}}}})
-    ["Mapping error: NODE_LABEL lacks data type on attribute 'name'."]
-    """
-    if not isinstance(style, dict):
-        return ["visualProperties: expected an object with 'default', 'nodeMapping', 'edgeMapping'."]
-    problems: list[str] = []
-    default = style.get("default")
-    if default is not None and not (
-        isinstance(default, dict) and all(isinstance(default.get(k, {}), dict) for k in ("network", "node", "edge"))
-    ):
-        problems.append("visualProperties: 'default' must be an object of 'network', 'node', 'edge' objects.")
-    for key, declarations in (("nodeMapping", node_declarations), ("edgeMapping", edge_declarations)):
-        mappings = style.get(key)
-        if mappings is None:
-            continue
-        if not isinstance(mappings, dict):
-            problems.append(f"visualProperties: '{key}' must be an object.")
-            continue
-        for prop, mapping in mappings.items():
-            problems.extend(_mapping_problems(prop, mapping, declarations))
-    return problems
-
-
-def _mapping_problems(prop: str, mapping: object, declarations: _Declarations | None) -> list[str]:
-    if not isinstance(mapping, dict) or not mapping.get("type"):
-        return [f"Mapping type is missing for visual property {prop}"]
-    kind = mapping["type"]
-    if kind not in MAPPING_TYPES:
-        return [f"Mapping type {_show(kind)} of visual property {prop} is not PASSTHROUGH, DISCRETE or CONTINUOUS."]
-    definition = mapping.get("definition")
-    if not isinstance(definition, dict) or not isinstance(definition.get("attribute"), str):
-        return [f"Mapping error: {prop} has no definition with an 'attribute'."]
-    problems = []
-    attr = definition["attribute"]
-    dtype = definition.get("type")
-    if declarations is not None and attr in declarations.alias_of and attr not in declarations.aliased:
-        problems.append(
-            f"Mapping error: {prop} uses alias '{attr}'; use the full attribute name '{declarations.alias_of[attr]}'."
-        )
-    elif dtype is None and (declarations is None or attr not in declarations.types):
-        problems.append(f"Mapping error: {prop} lacks data type on attribute '{attr}'.")
-    if dtype is not None and dtype not in DATA_TYPES:
-        problems.append(f"Mapping error: {prop} has unknown data type {_show(dtype)} on attribute '{attr}'.")
-    if kind == "PASSTHROUGH":
-        return problems
-    entries = definition.get("map")
-    if not isinstance(entries, list):
-        return [*problems, f"Mapping error: {kind} mapping of {prop} has no 'map' array."]
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            problems.append(f"Mapping error: {kind} mapping of {prop}: entry {index} is not an object.")
-        elif kind == "DISCRETE" and ("v" not in entry or "vp" not in entry):
-            problems.append(f"Mapping error: DISCRETE mapping of {prop}: entry {index} needs 'v' and 'vp'.")
-        elif kind == "CONTINUOUS" and "minVPValue" not in entry and "maxVPValue" not in entry:
-            problems.append(
-                f"Mapping error: CONTINUOUS mapping of {prop}: range {index} has neither minVPValue nor maxVPValue."
-            )
-    return problems
 
 
 def summarize_problems(problems: list[str]) -> str:

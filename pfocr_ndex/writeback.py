@@ -1,13 +1,19 @@
-"""Write NDEx UUIDs back into figure records (the ``ndex:`` line) and ``_data/ndex_map.tsv``.
+"""Write NDEx UUIDs back into figure records (the ``ndex`` field) and ``_data/ndex_map.tsv``.
 
-Records are written by R ``yaml::write_yaml`` and must stay byte-exact: only the ``ndex:`` line
-changes, every other byte (folding, quoting, exotic blanks, line endings) is kept. A record with
-no ``ndex:`` line gets one, inserted just before the closing ``---`` of its front matter (the R
-generators always write the key; the website only needs it to exist, its position is free).
+Records are written by R ``yaml::write_yaml`` and must stay byte-exact: only the top-level ``ndex``
+entry changes, found as YAML finds it (never a line inside a multi-line caption), or added just before
+the closing line in the record's line ending when the key is missing (``frontmatter.set_key``; the
+generators always write the key, the website only needs it to exist). The record is replaced through
+``fsutil.rewrite_file``: symlinks, mode and owner kept; hard-linked and read-only records refused.
 
-``ndex_map.tsv`` (``figid<TAB>uuid``, no header) keeps its row order: changed rows are replaced in
-place, new figures are appended. It is rewritten atomically and in batches
-(:meth:`NdexMap.flush`), never once per figure.
+``ndex_map.tsv`` (``figid<TAB>uuid``) keeps what this tool does not own: its header line, ``#``
+comment lines, blank and unreadable lines, row order and line endings. ``NdexMap.flush`` merges
+with the file as it is on disk then: only the rows this process set since the last flush change
+(replaced in place, new figures appended).
+
+``database_lock(root, purpose=...)`` is the one lock of a database, held by every run that writes into
+it (``fill``, ``publish``) whatever its working folder: a second run is refused with one line naming
+the holder. Taking it also removes the temporary files that killed runs left in the database.
 
 Example::
 
@@ -18,18 +24,31 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
+import os
 import re
-from collections.abc import Iterable
+import socket
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from . import layout
 from .errors import PfocrError, RecordError
-from .fsutil import atomic_write_bytes, atomic_write_text
+from .frontmatter import decode, parse_mapping, set_key, yaml_text
+from .fsutil import atomic_write_bytes, remove_stale_temp_files, rewrite_file
+from .layout import iter_record_paths
+from .layout import ndex_map_path as database_map_path
 
 __all__ = [
+    "LOCK_NAME",
+    "DatabaseLock",
     "FillReport",
     "NdexMap",
+    "database_lock",
     "database_map_path",
     "fill_from_map",
     "is_uuid",
@@ -38,9 +57,7 @@ __all__ = [
 ]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_NDEX_LINE = re.compile(rb"^ndex:[ \t]*(?P<value>[^\r\n]*?)[ \t]*(?P<eol>\r?\n|\r|$)", re.M)
-_FENCE = re.compile(rb"^---[ \t]*(?:\r?\n|\r|$)", re.M)
-_EMPTY_VALUES = {"", "''", '""', "~", "null"}
+NDEX_KEY = "ndex"
 
 
 def is_uuid(value: str) -> bool:
@@ -48,92 +65,111 @@ def is_uuid(value: str) -> bool:
     return bool(_UUID.fullmatch(value))
 
 
-def _front_matter_span(data: bytes, path: Path) -> tuple[int, int]:
-    """(start, end) byte offsets of the front matter body, between the two ``---`` lines."""
-    first = _FENCE.match(data)
-    if not first:
-        raise RecordError("no YAML front matter (the file must start with a '---' line)", path)
-    closing = _FENCE.search(data, first.end())
-    if not closing:
-        raise RecordError("front matter is not closed by a '---' line", path)
-    return first.end(), closing.start()
+# --- records ----------------------------------------------------------------------------------
 
 
-def _find_ndex_line(data: bytes, path: Path) -> re.Match[bytes] | None:
-    start, end = _front_matter_span(data, path)
-    matches = list(_NDEX_LINE.finditer(data, start, end))
-    if len(matches) > 1:
-        raise RecordError("the front matter has more than one 'ndex:' line", path)
-    return matches[0] if matches else None
-
-
-def _parse_value(raw: bytes, path: Path) -> str:
-    text = raw.decode("utf-8", errors="replace").strip()
-    if text in _EMPTY_VALUES:
+def _ndex_value(text: str, path: str | PathLike[str]) -> str | None:
+    """The UUID the record's ``ndex`` field holds: ``""`` when empty, None when there is no such key."""
+    fields = parse_mapping(yaml_text(text, path), path)
+    if NDEX_KEY not in fields:
+        return None
+    value = fields[NDEX_KEY]
+    if value is None or value == "":
         return ""
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        text = text[1:-1].strip()
-    if not is_uuid(text):
-        raise RecordError(f"the 'ndex:' field is not a bare UUID: {text[:60]!r}", path)
-    return text.lower()
+    if not isinstance(value, str) or not is_uuid(value.strip()):
+        raise RecordError(f"the 'ndex:' field is not a bare UUID: {str(value)[:60]!r}", path)
+    return value.strip().lower()
 
 
 def read_ndex_field(path: str | PathLike[str], data: bytes | None = None) -> str | None:
-    """The UUID in a record's ``ndex:`` line: ``""`` when empty, ``None`` when there is no such line.
+    """The UUID in a record's top-level ``ndex`` field: ``""`` when empty, ``None`` when there is no such key.
 
-    Raises ``RecordError`` when the value is neither empty nor a bare UUID.
+    Raises ``RecordError`` when the value is neither empty nor a bare UUID, or the record is unreadable.
     """
-    path = Path(path)
     if data is None:
-        data = path.read_bytes()
-    line = _find_ndex_line(data, path)
-    return None if line is None else _parse_value(line.group("value"), path)
-
-
-def _line_ending(data: bytes) -> bytes:
-    first = re.search(rb"\r\n|\n|\r", data)
-    return first.group() if first else b"\n"
+        data = Path(path).read_bytes()
+    return _ndex_value(decode(data, path), path)
 
 
 def set_ndex_field(path: str | PathLike[str], uuid: str) -> bool:
     """Write ``ndex: <uuid>`` into a record, changing nothing else; return False if it already held it.
 
-    The write is atomic (temporary file + rename). ``uuid`` must be a bare UUID.
+    ``uuid`` must be a bare UUID. Raises ``PfocrError`` (one line naming the record) when the record
+    cannot be read, its ``ndex`` entry cannot be located safely, or the file may not be replaced
+    (see ``fsutil.rewrite_file``); the record is then left as it was.
     """
-    path = Path(path)
     if not is_uuid(uuid):
         raise PfocrError(f"not a bare UUID: {uuid!r}", path)
     uuid = uuid.lower()
-    data = path.read_bytes()
-    line = _find_ndex_line(data, path)
-    if line is None:
-        _, end = _front_matter_span(data, path)
-        new = data[:end] + b"ndex: " + uuid.encode() + _line_ending(data) + data[end:]
-    else:
-        current = line.group("value").decode("utf-8", errors="replace").strip()
-        if current == uuid:
-            return False
-        eol = line.group("eol")
-        new = data[: line.start()] + b"ndex: " + uuid.encode() + eol + data[line.end() :]
-    atomic_write_bytes(path, new)
+    text = decode(Path(path).read_bytes(), path)
+    if _ndex_value(text, path) == uuid:
+        return False
+    rewrite_file(path, set_key(text, NDEX_KEY, uuid, path).encode("utf-8"))
     return True
 
 
-def database_map_path(record_path: str | PathLike[str]) -> Path | None:
-    """``<db>/_data/ndex_map.tsv`` for a record at ``<db>/_figures/<figid>.md``; None outside that layout."""
-    record_path = Path(record_path)
-    if record_path.parent.name != "_figures":
-        return None
-    data_dir = record_path.parent.parent / "_data"
-    return data_dir / "ndex_map.tsv" if data_dir.is_dir() else None
+# --- the map ----------------------------------------------------------------------------------
+
+
+class _MapFile:
+    """One reading of a map file: its lines (split at LF, CR kept), rows and where each figid's rows are."""
+
+    def __init__(self, text: str, path: Path, errors: list[str] | None) -> None:
+        self.bom = text.startswith("\ufeff")
+        self.lines = text.removeprefix("\ufeff").split("\n")
+        self.rows: dict[str, str] = {}
+        self.where: dict[str, list[int]] = {}
+        self.newline = "\r\n" if self.lines[0].endswith("\r") and len(self.lines) > 1 else "\n"
+        header_allowed = True
+        for number, raw in enumerate(self.lines):
+            line = raw.removesuffix("\r")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if header_allowed and "__" not in parts[0] and not any(is_uuid(p) for p in parts):
+                header_allowed = False  # a header line ("figid<TAB>uuid"): kept as it is
+                continue
+            header_allowed = False
+            problem = None
+            if len(parts) != 2:
+                problem = f"expected 'figid<TAB>uuid', found {len(parts)} field(s)"
+            elif not parts[0] or parts[0] != parts[0].strip():
+                problem = f"bad figid {parts[0]!r}"
+            elif not is_uuid(parts[1]):
+                problem = f"not a bare UUID: {parts[1][:60]!r}"
+            elif parts[0] in self.rows and self.rows[parts[0]] != parts[1].lower():
+                problem = f"{parts[0]} is listed twice with different UUIDs"
+            if problem:
+                message = f"{path}:{number + 1}: {problem}"
+                if errors is None:
+                    raise PfocrError(message)
+                errors.append(message)
+                continue
+            self.rows[parts[0]] = parts[1].lower()
+            self.where.setdefault(parts[0], []).append(number)
+
+    def with_rows(self, changes: dict[str, str]) -> str:
+        """The file's text with ``changes`` applied: rows replaced where they are, new ones appended."""
+        lines = list(self.lines)
+        for figid, uuid in changes.items():
+            for number in self.where.get(figid, ()):
+                lines[number] = f"{figid}\t{uuid}" + ("\r" if lines[number].endswith("\r") else "")
+        text = ("\ufeff" if self.bom else "") + "\n".join(lines)
+        added = [f"{figid}\t{uuid}{self.newline}" for figid, uuid in changes.items() if figid not in self.where]
+        if added and text and not text.endswith("\n"):
+            text += self.newline
+        return text + "".join(added)
 
 
 class NdexMap:
     """The ``figid<TAB>uuid`` table of a database (``_data/ndex_map.tsv``), edited in memory.
 
-    Rows keep their order; :meth:`set` replaces a row or appends one; :meth:`flush` rewrites the
-    file atomically when something changed. Bad lines raise ``PfocrError`` naming ``file:line``
-    unless ``errors`` is a list, which then collects those messages and skips the lines.
+    :meth:`set` records a change; :meth:`flush` re-reads the file as it is on disk, applies this process's
+    changes since the last flush (a row replaced where it is, a new one appended) and replaces the file
+    atomically, keeping what this tool does not own (header, ``#`` lines, bad lines, order, line endings;
+    a header is a first line naming no figid, that is without ``__``, and no UUID).
+    Hold :func:`database_lock` across a run that flushes. Bad lines raise ``PfocrError`` naming
+    ``file:line`` unless ``errors`` is a list, which then collects those messages.
 
     >>> m = NdexMap("_data/ndex_map.tsv")                   # doctest: +SKIP
     >>> m.set("PMC10037071__gr7", "3fa85f64-5717-4562-b3fc-2c963f66afa6"); m.flush()   # doctest: +SKIP
@@ -141,34 +177,20 @@ class NdexMap:
 
     def __init__(self, path: str | PathLike[str], errors: list[str] | None = None) -> None:
         self.path = Path(path)
-        self.rows: dict[str, str] = {}
-        self.dirty = False
-        if self.path.exists():
-            self._load(errors)
+        self._changes: dict[str, str] = {}
+        self.rows: dict[str, str] = self._read(errors).rows
 
-    def _load(self, errors: list[str] | None) -> None:
-        with self.path.open("r", encoding="utf-8", newline="") as f:
-            for number, line in enumerate(f, 1):
-                line = line.rstrip("\r\n")
-                if not line.strip():
-                    continue
-                problem = None
-                parts = line.split("\t")
-                if len(parts) != 2:
-                    problem = f"expected 'figid<TAB>uuid', found {len(parts)} field(s)"
-                elif not parts[0] or parts[0] != parts[0].strip():
-                    problem = f"bad figid {parts[0]!r}"
-                elif not is_uuid(parts[1]):
-                    problem = f"not a bare UUID: {parts[1][:60]!r}"
-                elif parts[0] in self.rows and self.rows[parts[0]] != parts[1].lower():
-                    problem = f"{parts[0]} is listed twice with different UUIDs"
-                if problem:
-                    message = f"{self.path}:{number}: {problem}"
-                    if errors is None:
-                        raise PfocrError(message)
-                    errors.append(message)
-                    continue
-                self.rows[parts[0]] = parts[1].lower()
+    def _read(self, errors: list[str] | None) -> _MapFile:
+        try:
+            text = decode(self.path.read_bytes(), self.path)
+        except FileNotFoundError:
+            text = ""
+        return _MapFile(text, self.path, errors)
+
+    @property
+    def dirty(self) -> bool:
+        """Whether :meth:`set` changed something since the last flush."""
+        return bool(self._changes)
 
     def get(self, figid: str) -> str | None:
         return self.rows.get(figid)
@@ -176,15 +198,109 @@ class NdexMap:
     def set(self, figid: str, uuid: str) -> None:
         if self.rows.get(figid) != uuid:
             self.rows[figid] = uuid
-            self.dirty = True
+            self._changes[figid] = uuid
 
     def flush(self) -> bool:
-        """Rewrite the file if anything changed (atomic); return whether it was written."""
-        if not self.dirty:
+        """Merge this process's changes into the file on disk (atomic); return whether it was written."""
+        if not self._changes:
             return False
-        atomic_write_text(self.path, "".join(f"{k}\t{v}\n" for k, v in self.rows.items()))
-        self.dirty = False
+        current = self._read([])  # its bad lines were reported when loaded, or are someone else's: kept
+        data = current.with_rows(self._changes).encode("utf-8")
+        if self.path.exists() or self.path.is_symlink():
+            rewrite_file(self.path, data)
+        else:
+            atomic_write_bytes(self.path, data)
+        self.rows = {**current.rows, **self._changes}
+        self._changes.clear()
         return True
+
+
+# --- the database lock ------------------------------------------------------------------------
+
+LOCK_NAME = ".pfocr-ndex.lock"
+_held: dict[str, list] = {}  # real path of a locked root -> [DatabaseLock, depth]: re-entrant in one process
+_held_guard = threading.Lock()
+
+
+@dataclass
+class DatabaseLock:
+    """A held database lock: the lock file, and the temporary files of killed runs it removed."""
+
+    root: Path
+    path: Path
+    removed: list[str] = field(default_factory=list)
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+    return " ".join(text.split()) or "another process (it has not written its name yet)"
+
+
+def _lock_file(root: str, purpose: str) -> int:
+    """Open and lock ``root/LOCK_NAME`` (never waiting), write who holds it; return its descriptor."""
+    path = os.path.join(root, LOCK_NAME)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        except OSError as err:
+            raise PfocrError(f"cannot create the lock file {LOCK_NAME}: {err.strerror or err}", root) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise PfocrError(f"the database is in use by {holder}; wait for that run to finish", root) from None
+        # The holder removes the file when it lets go: a lock on a removed file is no lock, open again.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{purpose}, pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
+    return fd
+
+
+@contextlib.contextmanager
+def database_lock(root: str | PathLike[str], *, purpose: str) -> Iterator[DatabaseLock]:
+    """Hold the database's lock (``<root>/.pfocr-ndex.lock``) for the ``with`` block.
+
+    ``root`` is a checkout (the folder holding ``_figures/``) or a folder of loose records. Raises
+    ``PfocrError`` at once, naming the holder (purpose, pid, host, start), when another process holds it.
+    Re-entrant within a process. Once taken, the temporary files that killed runs left in ``_figures/``
+    and ``_data/`` (or in the folder of loose records) are removed (listed in ``removed``).
+    """
+    key = os.path.realpath(root)
+    with _held_guard:
+        entry = _held.get(key)
+        if entry is not None:
+            entry[1] += 1
+    if entry is not None:
+        try:
+            yield entry[0]
+        finally:
+            with _held_guard:
+                entry[1] -= 1
+        return
+    fd = _lock_file(key, purpose)
+    folders = [Path(key, layout.FIGURES), Path(key, layout.DATA)] if Path(key, layout.FIGURES).is_dir() else [Path(key)]
+    lock = DatabaseLock(Path(root), Path(key, LOCK_NAME), [n for f in folders for n in remove_stale_temp_files(f)])
+    with _held_guard:
+        _held[key] = [lock, 1]
+    try:
+        yield lock
+    finally:
+        with _held_guard:
+            del _held[key]
+        with contextlib.suppress(OSError):
+            os.unlink(lock.path)  # while still holding it: see _lock_file
+        os.close(fd)
+
+
+# --- fill -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -197,6 +313,7 @@ class FillReport:
     conflicts: list[str] = field(default_factory=list)  # "figid: record has X, map has Y"
     not_in_map: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    removed_temp_files: list[str] = field(default_factory=list)  # left in the database by killed runs
 
     def summary(self) -> str:
         return (
@@ -209,35 +326,41 @@ class FillReport:
 def fill_from_map(
     paths: Iterable[str | PathLike[str]], map_path: str | PathLike[str], *, force: bool = False
 ) -> FillReport:
-    """Fill records' empty ``ndex:`` fields from a ``figid<TAB>uuid`` map.
+    """Fill records' empty ``ndex`` fields from a ``figid<TAB>uuid`` map.
 
     A field holding another UUID is only replaced with ``force=True`` (else it is listed in
-    ``conflicts``). Bad map lines and unreadable records are listed in ``errors``; the rest
-    proceeds. Only the ``ndex:`` line of a record ever changes.
+    ``conflicts``). Bad paths (``layout.iter_record_paths``), bad map lines and records that cannot
+    be read or written are listed in ``errors``; the rest proceeds. Only the ``ndex`` entry of a
+    record ever changes. Each database written into is locked (``database_lock``) for the run; one
+    that another run holds raises ``PfocrError``.
     """
-    from .records import iter_record_paths
-
     if not Path(map_path).is_file():
         raise PfocrError("map file not found", map_path)
     report = FillReport()
     mapping = NdexMap(map_path, errors=report.errors)
-    for path in iter_record_paths(paths):
-        figid = path.stem
-        uuid = mapping.get(figid)
-        if uuid is None:
-            report.not_in_map.append(figid)
-            continue
-        try:
-            current = read_ndex_field(path)
-            if current == uuid:
-                report.unchanged.append(figid)
+    with contextlib.ExitStack() as locks:
+        locked: set[Path] = set()
+        for path in iter_record_paths(paths, on_error=lambda err: report.errors.append(str(err))):
+            figid = path.stem
+            uuid = mapping.get(figid)
+            if uuid is None:
+                report.not_in_map.append(figid)
                 continue
-            if current and not force:
-                report.conflicts.append(f"{path}: record has {current}, map has {uuid}")
+            root = layout.database_root(path) or path.parent
+            if root not in locked:
+                report.removed_temp_files += locks.enter_context(database_lock(root, purpose="fill")).removed
+                locked.add(root)
+            try:
+                current = read_ndex_field(path)
+                if current == uuid:
+                    report.unchanged.append(figid)
+                    continue
+                if current and not force:
+                    report.conflicts.append(f"{path}: record has {current}, map has {uuid}")
+                    continue
+                set_ndex_field(path, uuid)
+            except (PfocrError, OSError) as err:
+                report.errors.append(str(err) if isinstance(err, PfocrError) else f"{path}: {err.strerror}")
                 continue
-            set_ndex_field(path, uuid)
-        except (PfocrError, OSError) as err:
-            report.errors.append(str(err) if isinstance(err, PfocrError) else f"{path}: {err.strerror}")
-            continue
-        (report.replaced if current else report.filled).append(figid)
+            (report.replaced if current else report.filled).append(figid)
     return report

@@ -2,7 +2,8 @@
 
     python scripts/bench_preview.py [--figures 110000]
 
-1. Writes the preview of the sample database (tests/data/pfocr, 99 records) and reports pages/s and page sizes.
+1. Writes the preview of the sample database (tests/data/pfocr, 99 records) in both modes (the default, cytoscape.js
+   from the CDN; --offline, cytoscape.js copied from node_modules after `npm ci`) and reports pages/s and sizes.
 2. Grows that index.html to --figures rows (copies of the sample rows with distinct figids) and, in headless
    Chromium, times the first render and a search (the index renders at most 500 matching rows).
 """
@@ -38,21 +39,25 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        start = time.perf_counter()
-        result = write_preview([REPO / "tests" / "data" / "pfocr" / "_figures"], out)
-        elapsed = time.perf_counter() - start
-        pages = [p for p in out.glob("*.html") if p.name != "index.html"]
-        sizes = sorted(p.stat().st_size for p in pages)
-        print(
-            f"pages: {result.pages} in {elapsed:.2f} s ({result.pages / elapsed:.0f} pages/s); "
-            f"page size median {sizes[len(sizes) // 2] / 1024:.0f} KiB, max {sizes[-1] / 1024:.0f} KiB; "
-            f"assets {sum(p.stat().st_size for p in (out / 'assets').iterdir()) / 1024:.0f} KiB"
-        )
+        for offline in (False, True):
+            out = Path(tmp, "offline" if offline else "cdn")
+            start = time.perf_counter()
+            result = write_preview([REPO / "tests" / "data" / "pfocr" / "_figures"], out, offline=offline)
+            elapsed = time.perf_counter() - start
+            pages = [p for p in out.glob("*.html") if p.name != "index.html"]
+            sizes = sorted(p.stat().st_size for p in pages)
+            assets = sum(p.stat().st_size for p in (out / "assets").iterdir())
+            print(
+                f"{'--offline' if offline else 'default (CDN)'}: {result.pages} pages in {elapsed:.2f} s "
+                f"({result.pages / elapsed:.0f} pages/s); page size median {sizes[len(sizes) // 2] / 1024:.0f} KiB, "
+                f"max {sizes[-1] / 1024:.0f} KiB; assets {assets / 1024:.0f} KiB"
+            )
 
         index = out / "index.html"
         text = index.read_text()
-        sample = json.loads(DATA.search(text).group(2))
+        data = DATA.search(text)
+        assert data is not None, "no figure-data script in index.html"
+        sample = json.loads(data.group(2))
         rows = [[f"{row[0]}-{n}", *row[1:]] for n in range(args.figures // len(sample) + 1) for row in sample]
         rows = rows[: args.figures]
         grown = json.dumps(rows, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e")

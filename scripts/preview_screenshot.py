@@ -1,6 +1,6 @@
 """Write docs/preview.png: a figure page of the example database, as headless Chromium draws it.
 
-Run from the repository after `npm ci` (cytoscape.js) with Debian's chromium installed:
+Run from the repository after `npm ci` (the page is written with --offline) with Debian's chromium installed:
 
     python scripts/preview_screenshot.py [--out docs/preview.png] [--figure PMC10003241__ijms-24-04893-g003]
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.preview import page_filename, write_preview
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,9 +36,10 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
-        result = write_preview([REPO / "examples" / "pfocr" / "_figures" / f"{args.figure}.md"], tmp)
-        if result.cytoscape_js is None:
-            raise SystemExit("cytoscape.js not found: run `npm ci` in the repository first")
+        try:  # offline: the page must draw with the network blocked
+            write_preview([REPO / "examples" / "pfocr" / "_figures" / f"{args.figure}.md"], tmp, offline=True)
+        except PfocrError as err:
+            raise SystemExit(str(err)) from None
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 640})
         page.route(lambda url: not url.startswith("file:"), lambda route: route.abort())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_DB = DATA / "pfocr"
@@ -17,3 +19,15 @@ def sample_db(tmp_path: Path) -> Path:
     dest = tmp_path / "pfocr"
     shutil.copytree(SAMPLE_DB, dest)
     return dest
+
+
+def front_matter(path: Path) -> str:
+    """The YAML between a sample record's ``---`` lines (the samples are LF, opened by ``---``)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return text[4 : text.index("\n---", 3) + 1]
+
+
+def libyaml(text: str) -> Any:
+    """The oracle for front-matter parsing: libyaml through pyyaml's CSafeLoader."""
+    return yaml.load(text, Loader=yaml.CSafeLoader)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_DB
 
 from pfocr_ndex.convert import convert, convert_one
-from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import load_style
 from pfocr_ndex.records import read_record
 from pfocr_ndex.validate import validate_cx2
@@ -150,12 +152,23 @@ def test_cli_default_outdir_is_cx2_in_the_working_folder(sample_db, tmp_path):
     assert files_in(tmp_path / "cx2") == {f"{START}.cx2"}
 
 
-def test_cli_nonexistent_path_is_a_usage_error(sample_db, tmp_path):
+def test_cli_a_missing_path_is_one_line_and_the_rest_is_converted(sample_db, tmp_path):
     missing = tmp_path / "nope"
-    result = run_cli(str(sample_db), str(missing), "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.splitlines() == [f"pfocr-ndex: convert: {missing}: no such file or directory"]
-    assert not (tmp_path / "out").exists()
+    result = run_cli(str(missing), str(sample_db), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"pfocr-ndex: {missing}: no such file or directory"]
+    assert "converted 99, failed 1" in result.stdout and len(files_in(tmp_path / "out")) == 99
+
+
+def test_cli_a_second_database_with_the_same_figids_is_reported(sample_db, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(sample_db, copy)
+    result = run_cli(str(sample_db), str(copy), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    record = copy / "_figures" / f"{START}.md"
+    assert len(lines) == 99 and f"pfocr-ndex: {record}: figid {START} was already read from " in "\n".join(lines)
+    assert "converted 99, failed 99" in result.stdout
 
 
 @pytest.mark.parametrize("args", [[], ["--jobs", "-1"], ["--jobs", "many"]])
@@ -187,11 +200,15 @@ def test_cli_style_option(sample_db, tmp_path):
     assert not (tmp_path / "out2").exists()
 
 
-def test_api_rejects_missing_paths_before_converting(tmp_path):
-    with pytest.raises(PfocrError) as err:
-        convert([SAMPLE_DB / "_figures" / f"{START}.md", tmp_path / "missing"], outdir=tmp_path / "out")
-    assert str(err.value) == f"{tmp_path / 'missing'}: no such file or directory"
-    assert not (tmp_path / "out").exists()
+def test_api_reports_missing_paths_and_converts_the_rest(tmp_path):
+    seen: list[tuple[str, str]] = []
+    summary = convert(
+        [tmp_path / "missing", SAMPLE_DB / "_figures" / f"{START}.md"],
+        outdir=tmp_path / "out",
+        on_error=lambda path, reason: seen.append((path, reason)),
+    )
+    assert seen == summary.failures == [(str(tmp_path / "missing"), "no such file or directory")]
+    assert (summary.converted, summary.failed) == (1, 1) and files_in(tmp_path / "out") == {f"{START}.cx2"}
 
 
 def test_api_on_error_callback_and_failures(tmp_path):
@@ -225,3 +242,93 @@ def test_a_network_ndex_would_reject_is_a_failure_and_not_written(sample_db, tmp
         "the CX2 network NDEx would reject: Mapping type is missing for visual property NODE_LABEL"
     )
     assert files_in(out) == set()
+
+
+# --- bounded resources and clear errors ------------------------------------------------------------
+
+
+def test_cli_jobs_are_capped_with_one_line(tmp_path):
+    started = time.monotonic()
+    result = run_cli(
+        str(SAMPLE_DB / "_figures" / f"{START}.md"), "-o", str(tmp_path / "out"), "-j", "100000", cwd=tmp_path
+    )
+    cap = (os.cpu_count() or 1) * 4
+    assert result.returncode == 0 and time.monotonic() - started < 60
+    assert result.stderr.splitlines() == [
+        f"pfocr-ndex: convert: --jobs 100000 lowered to {cap} ({os.cpu_count() or 1} CPU(s) x 4)"
+    ]
+    assert files_in(tmp_path / "out") == {f"{START}.cx2"}
+
+
+def odd_figure(db: Path, figid: str, year: str | None = None) -> Path:
+    """A copy of the legacy sample record as ``figid`` (and ``year``) in the checkout ``db``."""
+    text = (SAMPLE_DB / "_figures" / f"{LEGACY}.md").read_text(encoding="utf-8").replace(LEGACY, figid)
+    if year is not None:
+        text = re.sub(r"(?m)^year: .*$", f"year: '{year}'", text)
+    path = db / "_figures" / f"{figid}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cli_bad_years_and_long_figids_are_one_line_each(tmp_path):
+    db = tmp_path / "db"
+    (db / "_figures").mkdir(parents=True)
+    shutil.copy(SAMPLE_DB / "_figures" / f"{START}.md", db / "_figures")
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    superscript = odd_figure(db, "PMC1__sup", "\u00b2")
+    huge = odd_figure(db, "PMC2__huge", "12345678901234567890")
+    long_ok = odd_figure(db, "PMC3__" + "x" * 234)  # 240 characters: its .cx2 and temporary names fit
+    too_long = odd_figure(db, "PMC4__" + "y" * (limit - 9))  # the record's name fits, '<figid>.cx2' does not
+    out = tmp_path / "out"
+    result = run_cli(str(db), "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert sorted(result.stderr.splitlines()) == sorted(
+        [
+            f"pfocr-ndex: {superscript}: year '\u00b2' is not a year (1 to 4 digits)",
+            f"pfocr-ndex: {huge}: year '12345678901234567890' is not a year (1 to 4 digits)",
+            f"pfocr-ndex: {too_long}: figid too long: its file name {too_long.stem[:24]}….cx2 is {limit + 1} bytes, "
+            f"the file system allows {limit}",
+        ]
+    )
+    assert "converted 2, failed 3" in result.stdout
+    assert files_in(out) == {f"{START}.cx2", f"{long_ok.stem}.cx2"}
+
+
+ALIAS_BOMB_CLI = (
+    "import resource, sys\n"
+    "resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20))\n"
+    "from pfocr_ndex.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_cli_an_alias_bomb_is_one_line_under_a_memory_limit(tmp_path):
+    bomb = "---\nfigid: bomb\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n" + "".join(
+        f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    record = tmp_path / "bomb.md"
+    record.write_text(bomb + "---\n", encoding="utf-8")
+    shutil.copy(SAMPLE_DB / "_figures" / f"{LEGACY}.md", tmp_path)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", ALIAS_BOMB_CLI, "convert", str(tmp_path), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"pfocr-ndex: {record}: YAML alias at line 4: alias *a refused (figure records never use YAML aliases)"
+    ]
+    assert files_in(tmp_path / "out") == {f"{LEGACY}.cx2"}
+
+
+def test_temporary_files_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = out / f".{START}.cx2.{int(child.stdout)}.0.tmp"
+    stale.write_bytes(b"[half")
+    convert([SAMPLE_DB / "_figures" / f"{START}.md"], outdir=out)
+    assert files_in(out) == {f"{START}.cx2"}

@@ -1,11 +1,14 @@
-"""atomic_write_bytes / atomic_write_text: content, file modes, temporary-file cleanup."""
+"""atomic_write_bytes / atomic_write_text / rewrite_file: content, modes, owners, links, temporary files."""
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
-from pfocr_ndex.fsutil import atomic_write_bytes, atomic_write_text
+from pfocr_ndex.errors import PfocrError
+from pfocr_ndex.fsutil import atomic_write_bytes, atomic_write_text, remove_stale_temp_files, rewrite_file
 
 
 def _mode(path) -> int:
@@ -82,3 +85,97 @@ def test_missing_folder_raises_and_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         atomic_write_bytes(tmp_path / "no" / "a", b"x")
     assert os.listdir(tmp_path) == []
+
+
+# --- rewrite_file: files this tool does not own ------------------------------------------------
+
+
+def test_rewrite_through_a_symlink_keeps_the_link_and_updates_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "x.md"
+    target.write_bytes(b"old")
+    link = tmp_path / "x.md"
+    link.symlink_to(os.path.join("real", "x.md"))
+    rewrite_file(link, b"new")
+    assert link.is_symlink() and os.readlink(link) == os.path.join("real", "x.md")
+    assert target.read_bytes() == b"new"
+    assert _leftovers(tmp_path) == _leftovers(tmp_path / "real") == []
+
+
+def test_rewrite_refuses_a_dangling_symlink(tmp_path):
+    link = tmp_path / "x.md"
+    link.symlink_to("missing.md")
+    with pytest.raises(PfocrError, match="symbolic link to a missing file"):
+        rewrite_file(link, b"new")
+    assert not (tmp_path / "missing.md").exists()
+
+
+def test_rewrite_keeps_mode_and_owner(tmp_path):
+    target = tmp_path / "x.md"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    if os.geteuid() == 0:
+        os.chown(target, 1234, 5678)
+    rewrite_file(target, b"new")
+    st = os.stat(target)
+    assert target.read_bytes() == b"new" and stat.S_IMODE(st.st_mode) == 0o640
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (1234, 5678)
+
+
+def test_rewrite_refuses_hard_links_read_only_files_and_folders(tmp_path):
+    linked = tmp_path / "a.md"
+    linked.write_bytes(b"old")
+    os.link(linked, tmp_path / "b.md")
+    with pytest.raises(PfocrError) as err:
+        rewrite_file(linked, b"new")
+    assert str(err.value).startswith(f"{linked}: has 2 hard links: not written")
+    assert linked.read_bytes() == (tmp_path / "b.md").read_bytes() == b"old"
+
+    read_only = tmp_path / "c.md"
+    read_only.write_bytes(b"old")
+    os.chmod(read_only, 0o444)
+    with pytest.raises(PfocrError) as err:
+        rewrite_file(read_only, b"new")
+    assert str(err.value) == f"{read_only}: is read-only (mode 0444): not written"
+    assert read_only.read_bytes() == b"old"
+
+    with pytest.raises(PfocrError, match="not a regular file"):
+        rewrite_file(tmp_path, b"new")
+    assert _leftovers(tmp_path) == []
+
+
+# --- names near the file-system limit ----------------------------------------------------------
+
+
+def test_a_name_near_the_limit_is_written_with_a_shortened_temporary_name(tmp_path):
+    name = "PMC1__" + "x" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 10) + ".cx2"  # the longest name allowed
+    atomic_write_bytes(tmp_path / name, b"[]")
+    assert (tmp_path / name).read_bytes() == b"[]"
+    assert os.listdir(tmp_path) == [name]
+
+
+# --- temporary files of killed processes -------------------------------------------------------
+
+
+def test_only_our_stale_temporary_files_are_removed(tmp_path):
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(child.stdout)
+    names = {
+        f".x.md.{dead}.3.tmp": True,  # a killed run's: removed
+        f".{'y' * 40}.{dead}.0.tmp": True,  # a shortened long name, same process
+        f".x.md.{os.getpid()}.1.tmp": False,  # this process's own
+        ".x.md.1.2.tmp": False,  # pid 1 is alive
+        f"x.md.{dead}.3.tmp": False,  # not our pattern (no leading dot)
+        f".x.md.{dead}.tmp": False,  # not our pattern (no counter)
+        "notes.tmp": False,
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / f".link.{dead}.4.tmp").symlink_to("notes.tmp")
+    removed = remove_stale_temp_files(tmp_path)
+    assert sorted(removed) == sorted(name for name, gone in names.items() if gone)
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        [*(n for n, gone in names.items() if not gone), f".link.{dead}.4.tmp"]
+    )
+    assert remove_stale_temp_files(tmp_path / "missing") == []

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
+import itertools
 import json
+import os
 import re
+import shutil
 import struct
+import subprocess
+import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -15,12 +22,16 @@ from pfocr_ndex.cli import main
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.network import build_network
 from pfocr_ndex.preview import (
+    CYTOSCAPE_JS_CDN_URL,
+    CYTOSCAPE_JS_INTEGRITY,
+    CYTOSCAPE_JS_VERSION,
     cytoscape_elements,
     cytoscape_style,
     cytoscape_view,
     find_cytoscape_js,
     page_filename,
     sanitize_html,
+    subresource_integrity,
     write_preview,
 )
 from pfocr_ndex.records import iter_record_paths, read_record
@@ -29,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DB = REPO / "tests" / "data" / "pfocr"  # as conftest.SAMPLE_DB (importable whether or not tests/ is a package)
 STYLE_TEMPLATE = REPO / "templates" / "pfocr-style.cx2.json"
 ARTIFACTS = REPO / "test-artifacts"
+NODE_MODULES_CYTOSCAPE = REPO / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"  # after `npm ci`
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -62,7 +74,7 @@ def network_of(record_path: Path) -> list[dict]:
     return build_network(read_record(record_path)).cx2
 
 
-def rgb(hex_color: str) -> tuple[int, int, int]:
+def rgb(hex_color: str) -> tuple[int, ...]:
     value = hex_color.lstrip("#")
     return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))
 
@@ -297,8 +309,17 @@ def test_page_filenames_are_safe():
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html", name) and name != "index.html", name
 
 
+def test_long_figids_get_short_unique_page_names():
+    # Room under NAME_MAX (255) for the atomic write's ".<name>.<pid>.<n>.tmp" and a "-N" suffix.
+    long_a, long_b = "PMC1__" + "x" * 234, "PMC1__" + "x" * 233 + "y"
+    names = {page_filename(long_a), page_filename(long_b), page_filename(long_a + "z")}
+    assert len(names) == 3
+    assert all(len(name) <= 195 and re.fullmatch(r"PMC1__x+-[0-9a-f]{16}\.html", name) for name in names)
+    assert page_filename("PMC1__" + "x" * 184) == "PMC1__" + "x" * 184 + ".html"  # 190 characters: kept whole
+
+
 def test_find_cytoscape_js(tmp_path, monkeypatch):
-    with pytest.raises(PfocrError, match="cytoscape.js not found"):
+    with pytest.raises(PfocrError, match=r"cytoscape\.js not found"):
         find_cytoscape_js(tmp_path / "missing.js")
     library = tmp_path / "cy.js"
     library.write_text("// stand-in")
@@ -314,6 +335,27 @@ def test_find_cytoscape_js(tmp_path, monkeypatch):
     assert find_cytoscape_js() == installed
 
 
+# --- the pinned cytoscape.js -------------------------------------------------------------
+
+
+def test_pinned_cytoscape_js_is_the_version_package_json_pins():
+    package = json.loads((REPO / "package.json").read_text())
+    lock = json.loads((REPO / "package-lock.json").read_text())
+    assert package["dependencies"]["cytoscape"] == CYTOSCAPE_JS_VERSION
+    assert lock["packages"]["node_modules/cytoscape"]["version"] == CYTOSCAPE_JS_VERSION
+    expected_url = f"https://cdn.jsdelivr.net/npm/cytoscape@{CYTOSCAPE_JS_VERSION}/dist/cytoscape.min.js"
+    assert expected_url == CYTOSCAPE_JS_CDN_URL
+
+
+def test_pinned_integrity_is_the_hash_of_the_npm_file():
+    """The hash in the code is the sha384 of the file `npm ci` installs (npm checked the tarball's sha512)."""
+    if not NODE_MODULES_CYTOSCAPE.is_file():
+        pytest.skip("cytoscape.js not installed: run `npm ci` in the repository")
+    installed = json.loads((NODE_MODULES_CYTOSCAPE.parents[1] / "package.json").read_text())["version"]
+    assert installed == CYTOSCAPE_JS_VERSION, "node_modules is stale: run `npm ci`"
+    assert subresource_integrity(NODE_MODULES_CYTOSCAPE.read_bytes()) == CYTOSCAPE_JS_INTEGRITY
+
+
 # --- pages in headless Chromium ----------------------------------------------------------
 
 
@@ -321,20 +363,27 @@ def test_find_cytoscape_js(tmp_path, monkeypatch):
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Chromium not installed: apt-get install chromium")
-    if find_cytoscape_js() is None:
-        pytest.skip("cytoscape.js not installed: run `npm ci` in the repository")
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright not installed: pip install -e '.[test]'")
 
-    with sync_playwright() as playwright:
+    with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
         yield chromium
         chromium.close()
 
 
-class Tab:
-    """A browser page that records console errors/warnings and page errors, and serves figure images locally."""
+@pytest.fixture(scope="module")
+def pinned_js() -> bytes:
+    """The pinned cytoscape.min.js as `npm ci` installs it: what the CDN serves, and what --offline copies."""
+    if not NODE_MODULES_CYTOSCAPE.is_file():
+        pytest.skip("cytoscape.js not installed: run `npm ci` in the repository")
+    return NODE_MODULES_CYTOSCAPE.read_bytes()
 
-    def __init__(self, browser, images: bool = True) -> None:
+
+class Tab:
+    """A browser page that records console errors/warnings and page errors, serves figure images locally, and
+    serves ``cdn`` bytes under the CDN URL of cytoscape.js as jsDelivr does (``None``: the CDN is unreachable)."""
+
+    def __init__(self, browser, images: bool = True, cdn: bytes | None = None) -> None:
         self.context = browser.new_context(viewport={"width": 1200, "height": 800})
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -344,9 +393,18 @@ class Tab:
             "console", lambda m: self.errors.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
         )
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.requested: list[str] = []
+        self.requested: list[str] = []  # figure images
+        self.cdn_requests = 0
 
         def serve(route):
+            if route.request.url == CYTOSCAPE_JS_CDN_URL:
+                self.cdn_requests += 1
+                if cdn is None:
+                    route.abort("internetdisconnected")
+                else:  # as jsDelivr answers (Chromium skips CORS checks on fulfilled routes: see the next test)
+                    headers = {"Access-Control-Allow-Origin": "*", "Content-Type": "application/javascript"}
+                    route.fulfill(status=200, headers=headers, body=cdn)
+                return
             self.requested.append(route.request.url)
             if images:
                 route.fulfill(status=200, content_type="image/png", body=png())
@@ -364,19 +422,46 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser):
-    opened = Tab(browser)
+def tab(browser, pinned_js):
+    opened = Tab(browser, cdn=pinned_js)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def offline_tab(browser):
+    """A tab without network: no CDN, no figure images."""
+    opened = Tab(browser, images=False)
     yield opened
     opened.close()
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The preview of FIGIDS, written once for the module."""
+    """The preview of FIGIDS (default: cytoscape.js from the CDN), written once for the module."""
     outdir = tmp_path_factory.mktemp("preview")
     result = write_preview([SAMPLE_DB / "_figures" / f"{figid}.md" for figid in FIGIDS], outdir)
-    assert (result.pages, result.failed) == (len(FIGIDS), 0)
+    assert (result.pages, result.failed, result.cytoscape_js) == (len(FIGIDS), 0, None)
     return outdir
+
+
+def scripts(page) -> list[dict]:
+    """The page's script elements: src (as written), integrity, crossorigin, type."""
+    return page.evaluate("""() => [...document.scripts].map(s => ({src: s.getAttribute('src'),
+        integrity: s.getAttribute('integrity'), crossorigin: s.getAttribute('crossorigin'),
+        type: s.getAttribute('type')}))""")
+
+
+CDN_SCRIPTS = [
+    {"src": None, "integrity": None, "crossorigin": None, "type": "application/json"},
+    {"src": CYTOSCAPE_JS_CDN_URL, "integrity": CYTOSCAPE_JS_INTEGRITY, "crossorigin": "anonymous", "type": None},
+    {"src": "assets/preview-figure.js", "integrity": None, "crossorigin": None, "type": None},
+]
+OFFLINE_SCRIPTS = [
+    CDN_SCRIPTS[0],
+    {"src": "assets/cytoscape.min.js", "integrity": None, "crossorigin": None, "type": None},
+    CDN_SCRIPTS[2],
+]
 
 
 def test_figure_page_draws_the_cx2_network_with_its_style(browser, site, tab):
@@ -384,6 +469,7 @@ def test_figure_page_draws_the_cx2_network_with_its_style(browser, site, tab):
     cx2 = network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
     nodes = aspect(cx2, "nodes")
     page = tab.open(site / page_filename(FIGIDS[0]))
+    assert scripts(page) == CDN_SCRIPTS and tab.cdn_requests == 1
 
     drawn = page.evaluate("""() => cy.nodes().map(n => ({id: n.id(), label: n.style('label'), x: n.position('x'),
         y: n.position('y'), color: n.style('background-color'), border: n.style('border-color'),
@@ -406,10 +492,102 @@ def test_figure_page_draws_the_cx2_network_with_its_style(browser, site, tab):
     image = aspect(cx2, "networkAttributes")[0]["__NetworkImage"]
     assert page.evaluate("document.getElementById('figure-image').naturalWidth") == 4
     assert tab.requested == [image]
-    assert page.is_hidden("#figure-offline")
+    assert page.is_hidden("#figure-offline") and page.is_hidden("#network-missing")
     assert tab.errors == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "preview-figure.png")
+
+
+@pytest.mark.parametrize("tampered", ["bytes", "hash"])
+def test_cdn_script_other_than_the_pinned_one_is_refused(browser, site, pinned_js, tmp_path, tampered):
+    """Subresource integrity is in effect: other bytes under the CDN URL, or a page asking for another hash,
+    and the browser runs nothing; the page says what to do."""
+    page_file = site / page_filename(FIGIDS[0])
+    served = pinned_js
+    if tampered == "bytes":
+        served = pinned_js.replace(b"Cytoscape Consortium", b"Cytoscape C0nsortium", 1)
+        assert served != pinned_js
+    else:
+        page_file = tmp_path / page_file.name
+        text = (site / page_file.name).read_text().replace(CYTOSCAPE_JS_INTEGRITY, subresource_integrity(b"other"))
+        page_file.write_text(text)
+        (tmp_path / "assets").symlink_to(site / "assets")
+    tampered_tab = Tab(browser, cdn=served)
+    try:
+        page = tampered_tab.open(page_file)
+        assert tampered_tab.cdn_requests == 1
+        assert page.evaluate("typeof cytoscape") == "undefined"
+        page.wait_for_selector("#network-missing", state="visible")
+        notice = page.text_content("#network-missing")
+        assert CYTOSCAPE_JS_CDN_URL in notice and "pfocr-ndex preview --offline" in notice
+        assert [e for e in tampered_tab.errors if "integrity" in e], tampered_tab.errors
+    finally:
+        tampered_tab.close()
+
+
+@pytest.mark.parametrize("allow_origin", [True, False], ids=["cors", "no-cors"])
+def test_cdn_tag_loads_across_origins_from_file_pages(browser, site, pinned_js, tmp_path, allow_origin):
+    """Over real HTTP, the CDN tag works from a file:// page when the server sends Access-Control-Allow-Origin
+    (jsDelivr sends `*`), and the browser blocks it otherwise: the tag asks for a CORS request, as SRI needs."""
+
+    class Server(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/javascript")
+            self.send_header("Content-Length", str(len(pinned_js)))
+            if allow_origin:
+                self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            self.wfile.write(pinned_js)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    local_url = f"http://127.0.0.1:{server.server_port}/npm/cytoscape@{CYTOSCAPE_JS_VERSION}/dist/cytoscape.min.js"
+    page_file = tmp_path / page_filename(FIGIDS[0])
+    page_file.write_text((site / page_file.name).read_text().replace(CYTOSCAPE_JS_CDN_URL, local_url))
+    (tmp_path / "assets").symlink_to(site / "assets")
+    local = Tab(browser)
+    local.page.route(local_url, lambda route: route.continue_())  # to the HTTP server, not the image route
+    try:
+        page = local.open(page_file)
+        drawn = page.evaluate("typeof window.cy") == "object"
+        assert drawn == allow_origin
+        assert allow_origin or any("CORS policy" in error for error in local.errors), local.errors
+    finally:
+        local.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_cdn_unreachable_page_says_use_offline(browser, site, offline_tab):
+    page = offline_tab.open(site / page_filename(FIGIDS[0]))
+    assert offline_tab.cdn_requests == 1
+    page.wait_for_selector("#network-missing", state="visible")
+    assert "--offline" in page.text_content("#network-missing")
+    assert page.is_hidden("#network") and page.evaluate("typeof window.cy") == "undefined"
+    assert page.is_visible("#attributes") and page.text_content("#figid") == FIGIDS[0]
+
+
+def test_offline_pages_draw_without_network(browser, pinned_js, tmp_path, capsys, offline_tab):
+    outdir = tmp_path / "out"
+    figures = [str(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS[:2]]
+    assert main(["preview", *figures, "-o", str(outdir), "--offline"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"preview: 2 figure page(s) written, 0 failed: {outdir / 'index.html'}"
+    ]
+    assert (outdir / "assets" / "cytoscape.min.js").read_bytes() == pinned_js
+    page = offline_tab.open(outdir / page_filename(FIGIDS[0]))
+    assert scripts(page) == OFFLINE_SCRIPTS
+    page.click("#next")
+    page.wait_for_load_state("load")
+    assert page.text_content("#figid") == FIGIDS[1]
+    nodes = aspect(network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[1]}.md"), "nodes")
+    assert page.evaluate("cy.nodes().length") == len(nodes)
+    assert offline_tab.cdn_requests == 0 and page.is_hidden("#network-missing")
+    assert [e for e in offline_tab.errors if "ERR_INTERNET_DISCONNECTED" not in e] == []
 
 
 def test_figure_page_attributes_and_ndex_link(browser, site, tab):
@@ -428,15 +606,15 @@ def test_figure_page_attributes_and_ndex_link(browser, site, tab):
     assert tab.errors == []
 
 
-def test_figure_image_fallback_when_offline(browser, site):
-    offline = Tab(browser, images=False)
+def test_figure_image_fallback_when_offline(browser, site, pinned_js):
+    no_images = Tab(browser, images=False, cdn=pinned_js)
     try:
-        page = offline.open(site / page_filename(FIGIDS[1]))
+        page = no_images.open(site / page_filename(FIGIDS[1]))
         page.wait_for_selector("#figure-offline", state="visible")
         assert page.is_hidden("#figure-image")
         assert page.evaluate("cy.nodes().length") > 0  # the network does not depend on the image
     finally:
-        offline.close()
+        no_images.close()
 
 
 def test_prev_next_links_follow_record_order(browser, site, tab):
@@ -479,7 +657,7 @@ def test_index_lists_figures_and_search_filters(browser, site, tab):
                 f"{joined(aspect(cx2, 'networkAttributes')[0].get('organism', ''))}".lower()
                 for w in words
             )
-            for figid, cx2 in zip(FIGIDS, networks)
+            for figid, cx2 in zip(FIGIDS, networks, strict=True)
         )
         page.fill("#search", query)
         assert page.locator("#figures tbody tr").count() == expected, query
@@ -492,7 +670,11 @@ def test_index_lists_figures_and_search_filters(browser, site, tab):
     assert tab.errors == []
 
 
-def test_record_text_with_markup_renders_as_text(browser, sample_db, tmp_path, tab):
+MARKUP_FIGID = 'PMC9__<img src=x onerror="window.__pwned = 3">'
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["cdn", "offline"])
+def test_record_text_with_markup_renders_as_text(browser, sample_db, tmp_path, tab, offline):
     record = sample_db / "_figures" / f"{FIGIDS[1]}.md"
     text = record.read_text()
     quoted = "'" + MARKUP.replace("'", "''") + "'"
@@ -500,35 +682,117 @@ def test_record_text_with_markup_renders_as_text(browser, sample_db, tmp_path, t
     text = re.sub(r"^caption: .*?(?=^papertitle:)", f"caption: {quoted}\n", text, count=1, flags=re.S | re.M)
     record.write_text(text)
     assert read_record(record).fields["caption"] == MARKUP
+    # A figid full of markup (the record's file name follows it).
+    marked = sample_db / "_figures" / f"{MARKUP_FIGID}.md"
+    source = (sample_db / "_figures" / f"{FIGIDS[2]}.md").read_text()
+    marked.write_text(re.sub(r"^figid: .*$", f"figid: '{MARKUP_FIGID}'", source, count=1, flags=re.M))
+    assert read_record(marked).figid == MARKUP_FIGID
 
     outdir = tmp_path / "out"
-    write_preview([record], outdir)
+    result = write_preview([record, marked], outdir, offline=offline)
+    assert (result.pages, result.failed) == (2, 0)
+    page_scripts = OFFLINE_SCRIPTS if offline else CDN_SCRIPTS
     page = tab.open(outdir / page_filename(FIGIDS[1]))
     assert page.evaluate("window.__pwned") is None
+    assert scripts(page) == page_scripts
     assert page.text_content("#title") == MARKUP
     description = page.text_content("#attributes td.html")
     assert "<script>window.__pwned = 1</script>" in description and '"double"' in description
     assert page.evaluate("document.querySelectorAll('#attributes script, #attributes img').length") == 0
+    page.click("#next")
+    page.wait_for_load_state("load")
+    assert page.text_content("#figid") == MARKUP_FIGID and page.get_attribute("#figure-image", "alt") == (
+        f"figure {MARKUP_FIGID}"
+    )
+    assert page.evaluate("window.__pwned") is None
+    assert scripts(page) == page_scripts and page.evaluate("typeof cy.nodes") == "function"
     page = tab.open(outdir / "index.html")
     assert page.evaluate("window.__pwned") is None
+    assert [s["src"] for s in scripts(page)] == [None, "assets/preview-index.js"]
     assert page.text_content("#figures tbody td:nth-child(2)") == MARKUP
+    marked_link = page.locator("#figures tbody tr:nth-child(2) td:first-child a")
+    assert marked_link.text_content() == MARKUP_FIGID
+    assert marked_link.get_attribute("href") == page_filename(MARKUP_FIGID)
     assert tab.errors == []
 
 
-def test_pages_without_cytoscape_say_how_to_get_it(browser, tmp_path, monkeypatch, capsys, tab):
+def test_offline_without_cytoscape_js_says_what_to_do(tmp_path, monkeypatch, capsys):
+    """A pip install (no node_modules): --offline is one line saying where to get cytoscape.js; the default
+    writes pages that load the pinned cytoscape.js from the CDN, with no warning."""
     monkeypatch.setattr(preview, "_REPOSITORY", tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(preview.CYTOSCAPE_JS_ENV, raising=False)
     figures = [str(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS[:2]]
-    assert main(["preview", *figures, "-o", str(tmp_path / "out")]) == 0
-    stderr = capsys.readouterr().err
-    assert stderr.count("cytoscape.js not found") == 1 and "npm ci" in stderr
-    assert not (tmp_path / "out" / "assets" / "cytoscape.min.js").exists()
-    page = tab.open(tmp_path / "out" / page_filename(FIGIDS[0]))
-    assert page.is_visible("#network-missing") and "npm ci" in page.text_content("#network-missing")
-    assert page.is_visible("#figure-image") and page.is_visible("#attributes")
-    assert page.evaluate("typeof window.cy") == "undefined"
-    assert tab.errors == []
+    outdir = tmp_path / "out"
+    assert main(["preview", *figures, "-o", str(outdir), "--offline"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "pfocr-ndex: preview --offline: cytoscape.js not found: pass --cytoscape-js FILE (cytoscape.min.js "
+        f"{CYTOSCAPE_JS_VERSION}, from {CYTOSCAPE_JS_CDN_URL}), set $PFOCR_NDEX_CYTOSCAPE_JS, or run `npm ci` "
+        "in a pfocr-ndex checkout"
+    ]
+    assert not outdir.exists()
+
+    assert main(["preview", *figures, "-o", str(outdir)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"preview: 2 figure page(s) written, 0 failed: {outdir / 'index.html'}"
+    ]
+    assert sorted(p.name for p in (outdir / "assets").iterdir()) == [
+        "preview-figure.js",
+        "preview-index.js",
+        "preview.css",
+    ]
+    tag = f'<script src="{CYTOSCAPE_JS_CDN_URL}" integrity="{CYTOSCAPE_JS_INTEGRITY}" crossorigin="anonymous"></script>'
+    assert (outdir / page_filename(FIGIDS[0])).read_text().count(tag) == 1
+
+
+def test_offline_sources(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(preview, "_REPOSITORY", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(preview.CYTOSCAPE_JS_ENV, raising=False)
+    figure = str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
+
+    def written(outdir: Path) -> bytes | None:
+        page = (outdir / page_filename(FIGIDS[0])).read_text()
+        copied = outdir / "assets" / "cytoscape.min.js"
+        if copied.exists():
+            assert '<script src="assets/cytoscape.min.js"></script>' in page and "integrity=" not in page
+            return copied.read_bytes()
+        assert f'src="{CYTOSCAPE_JS_CDN_URL}"' in page
+        return None
+
+    given = tmp_path / "given.js"
+    given.write_bytes(b"// --cytoscape-js")
+    assert main(["preview", figure, "-o", str(tmp_path / "a"), "--cytoscape-js", str(given)]) == 0
+    assert written(tmp_path / "a") == given.read_bytes()  # --cytoscape-js implies --offline
+
+    from_env = tmp_path / "env.js"
+    from_env.write_bytes(b"// $PFOCR_NDEX_CYTOSCAPE_JS")
+    monkeypatch.setenv(preview.CYTOSCAPE_JS_ENV, str(from_env))
+    assert main(["preview", figure, "-o", str(tmp_path / "b")]) == 0
+    assert written(tmp_path / "b") is None  # the variable says where to find it, not to copy it
+    assert main(["preview", figure, "-o", str(tmp_path / "c"), "--offline"]) == 0
+    assert written(tmp_path / "c") == from_env.read_bytes()
+
+    monkeypatch.delenv(preview.CYTOSCAPE_JS_ENV)
+    installed = tmp_path / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"
+    installed.parent.mkdir(parents=True)
+    installed.write_bytes(b"// npm ci")
+    assert main(["preview", figure, "-o", str(tmp_path / "d"), "--offline"]) == 0
+    assert written(tmp_path / "d") == installed.read_bytes()
+    assert capsys.readouterr().err.count("0 failed") == 4
+
+
+def test_unreadable_cytoscape_js_is_one_line_nothing_written(tmp_path, capsys):
+    unreadable = Path("/proc/self/mem")  # a file whose read fails (EIO) whoever runs the test
+    if not unreadable.is_file():
+        pytest.skip("needs Linux's /proc/self/mem")
+    outdir = tmp_path / "out"
+    figure = str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
+    assert main(["preview", figure, "-o", str(outdir), "--cytoscape-js", str(unreadable)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"pfocr-ndex: {unreadable}: cannot read cytoscape.js: Input/output error"
+    ]
+    assert not outdir.exists()
 
 
 def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsys):
@@ -551,14 +815,95 @@ def test_cli_bad_records_one_line_each_others_written(sample_db, tmp_path, capsy
     pages = sorted(p.name for p in outdir.glob("*.html") if p.name != "index.html")
     assert len(pages) == good and not any(name.startswith(("PMC1__", "PMC2__")) for name in pages)
     assert not list(outdir.rglob("*.tmp"))
-    rows = json.loads(
-        re.search(r'id="figure-data"[^>]*>(.*?)</script>', (outdir / "index.html").read_text(), re.S).group(1)
-    )
-    files = [row[5] if len(row) > 5 else f"{row[0]}.html" for row in rows]
+    files = index_files(outdir)
     assert sorted(files) == pages
     # The previous/next chain skips the bad records.
-    for before, after in zip(files, files[1:]):
+    for before, after in itertools.pairwise(files):
         assert f'href="{after}"' in (outdir / before).read_text()
+
+
+def index_files(outdir: Path) -> list[str]:
+    """The page files the index lists, in order."""
+    data = re.search(r'id="figure-data"[^>]*>(.*?)</script>', (outdir / "index.html").read_text(), re.S)
+    assert data is not None
+    return [row[5] if len(row) > 5 else f"{row[0]}.html" for row in json.loads(data.group(1))]
+
+
+LONG_FIGID = "PMC10003241__" + "x" * 227  # 240 characters
+
+
+@pytest.mark.parametrize(
+    ("year", "figid"),
+    [
+        pytest.param("'²'", FIGIDS[0], id="superscript-year"),
+        pytest.param("'99999999999999999999'", FIGIDS[0], id="20-digit-year"),
+        pytest.param("99999999999999999999", FIGIDS[0], id="20-digit-year-unquoted"),
+        pytest.param("'2023'", LONG_FIGID, id="240-character-figid"),
+    ],
+)
+def test_one_odd_record_does_not_stop_the_preview(sample_db, tmp_path, capsys, year, figid):
+    """Its page is written, or it fails with one line naming its file; every other page and the index are written."""
+    figures = sample_db / "_figures"
+    original = figures / f"{FIGIDS[0]}.md"
+    text = original.read_text().replace("year: '2023'", f"year: {year}", 1).replace(FIGIDS[0], figid, 1)
+    original.unlink()
+    odd = figures / f"{figid}.md"
+    odd.write_text(text)
+    others = [read_record(p).figid for p in iter_record_paths([figures]) if p != odd]
+    outdir = tmp_path / "out"
+
+    code = main(["preview", str(figures), "-o", str(outdir)])
+    lines = capsys.readouterr().err.splitlines()
+    listed = index_files(outdir)
+    assert {page_filename(f) for f in others} <= set(listed)
+    assert all((outdir / page_filename(f)).is_file() for f in others)
+    if code == 1:
+        assert len(lines) == 2 and lines[0].startswith(f"pfocr-ndex: {odd}: ")
+        assert lines[1] == f"preview: {len(others)} figure page(s) written, 1 failed: {outdir / 'index.html'}"
+        assert len(listed) == len(others) and not (outdir / page_filename(figid)).exists()
+    else:
+        assert code == 0
+        assert lines == [f"preview: {len(others) + 1} figure page(s) written, 0 failed: {outdir / 'index.html'}"]
+        assert (
+            page_filename(figid) in listed
+            and f'<code id="figid">{figid}</code>' in (outdir / page_filename(figid)).read_text()
+        )
+    assert not list(outdir.rglob("*.tmp"))
+
+
+def test_page_that_cannot_be_written_fails_alone(tmp_path, capsys):
+    figures = [SAMPLE_DB / "_figures" / f"{figid}.md" for figid in FIGIDS[:3]]
+    files = [page_filename(figid) for figid in FIGIDS[:3]]
+    outdir = tmp_path / "out"
+    blocked = outdir / files[1]
+    blocked.mkdir(parents=True)  # a folder where the page goes
+
+    assert main(["preview", *map(str, figures), "-o", str(outdir)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"pfocr-ndex: {figures[1]}: cannot write {blocked}: Is a directory",
+        f"preview: 2 figure page(s) written, 1 failed: {outdir / 'index.html'}",
+    ]
+    assert index_files(outdir) == [files[0], files[2]]
+    # The pages around it link to each other.
+    first, last = (outdir / files[0]).read_text(), (outdir / files[2]).read_text()
+    assert f'id="next" rel="next" href="{files[2]}"' in first and files[1] not in first
+    assert f'id="previous" rel="prev" href="{files[0]}"' in last and files[1] not in last
+    assert blocked.is_dir() and not any(blocked.iterdir()) and not list(outdir.rglob("*.tmp"))
+
+
+def test_output_folder_that_is_a_file_is_one_line(tmp_path, capsys):
+    figure = str(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md")
+    target = tmp_path / "preview.html"
+    target.write_text("mine")
+    assert main(["preview", figure, "-o", str(target)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"pfocr-ndex: {target}: not a folder (the preview is written into a folder)"
+    ]
+    assert main(["preview", figure, "-o", str(target / "sub")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"pfocr-ndex: {target / 'sub' / 'assets'}: cannot create the preview folder: Not a directory"
+    ]
+    assert target.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["preview.html"]
 
 
 def test_cli_usage_errors(tmp_path, capsys):
@@ -587,11 +932,82 @@ def test_style_option_changes_the_colours(tmp_path):
         )
         == 0
     )
-    page = (outdir / page_filename(FIGIDS[0])).read_text()
-    view = json.loads(re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1))
+    data = re.search(r'id="network-data">(.*?)</script>', (outdir / page_filename(FIGIDS[0])).read_text(), re.S)
+    assert data is not None and "</" not in data.group(1)
+    view = json.loads(data.group(1))
     assert rule(view["style"], "node")["background-color"] == "#ABCDEF"
     assert not any(r["selector"].startswith("node[type") and "background-color" in r["style"] for r in view["style"])
-    assert "</" not in re.search(r'id="network-data">(.*?)</script>', page, re.S).group(1)
+
+
+# --- after a plain `pip install .` ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plain_install(tmp_path_factory) -> dict[str, str]:
+    """`pip install .` of this checkout into a folder of its own (no node_modules next to it, no editable links):
+    the environment that runs it."""
+    root = tmp_path_factory.mktemp("plain-install")
+    source, target = root / "source", root / "site"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for folder in ("pfocr_ndex", "templates"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(source)]
+    installed = subprocess.run(pip, capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr
+    env = {key: value for key, value in os.environ.items() if key != preview.CYTOSCAPE_JS_ENV}
+    env.update(PYTHONPATH=str(target), PATH=f"{target / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    where = subprocess.run(
+        [sys.executable, "-c", "import pfocr_ndex.preview as p; print(p.__file__)"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert where.stdout.startswith(str(target)), where  # the installed copy runs, not this checkout
+    return env
+
+
+def test_plain_install_preview_draws_the_network(plain_install, browser, tmp_path, tab):
+    figures = [str(SAMPLE_DB / "_figures" / f"{figid}.md") for figid in FIGIDS[:2]]
+    command = ["pfocr-ndex", "preview", *figures, "-o", "out"]
+    run = subprocess.run(command, env=plain_install, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (0, "preview: 2 figure page(s) written, 0 failed: out/index.html\n")
+    page = tab.open(tmp_path / "out" / page_filename(FIGIDS[0]))
+    nodes = aspect(network_of(SAMPLE_DB / "_figures" / f"{FIGIDS[0]}.md"), "nodes")
+    assert scripts(page) == CDN_SCRIPTS and page.evaluate("cy.nodes().length") == len(nodes)
+    assert tab.cdn_requests == 1 and tab.errors == []
+
+    run = subprocess.run([*command, "--offline"], env=plain_install, cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 1 and len(run.stderr.splitlines()) == 1
+    assert "--cytoscape-js FILE" in run.stderr and "npm ci" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_plain_install_suite_skips_cleanly_without_npm_ci(plain_install, tmp_path):
+    """These tests, run against the installed package in a checkout where `npm ci` has not run: no failures,
+    and each skipped test says why."""
+    checkout = tmp_path / "checkout"
+    ignore = shutil.ignore_patterns("__pycache__")
+    for folder in ("tests", "templates"):
+        shutil.copytree(REPO / folder, checkout / folder, ignore=ignore)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(REPO / name, checkout / name)
+    pytest_args = ["-q", "-rs", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'tmp'}", "-k", "not plain_install"]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", *pytest_args, "tests/test_preview.py"],
+        env=plain_install,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:]
+    summary = run.stdout.splitlines()[-1]
+    assert re.search(r"\d+ passed", summary) and re.search(r"\d+ skipped", summary), summary
+    assert not re.search(r"\d+ (failed|errors?)\b", summary), summary
+    skipped = [line for line in run.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped and all("run `npm ci`" in line or "Chromium" in line for line in skipped), skipped
 
 
 def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
@@ -599,7 +1015,7 @@ def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
     view = json.dumps(cytoscape_view(HAND_MADE)).replace("<", "\\u003c")
     harness = tmp_path / "harness.html"
     harness.write_text(f"""<!DOCTYPE html><div id="cy" style="width:600px;height:400px"></div>
-        <script src="{find_cytoscape_js().resolve().as_uri()}"></script>
+        <script src="{NODE_MODULES_CYTOSCAPE.as_uri()}"></script>
         <script>const view = {view};
         window.cy = cytoscape({{container: document.getElementById('cy'), elements: view.elements,
                                 style: view.style, layout: view.layout}});</script>""")

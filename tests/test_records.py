@@ -4,33 +4,25 @@ entities checked against the TSV files themselves, and one-line errors for bad i
 from __future__ import annotations
 
 import csv
-import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLE_DB
+from conftest import SAMPLE_DB, front_matter, libyaml
 
 from pfocr_ndex import records
 from pfocr_ndex.errors import RecordError
-from pfocr_ndex.records import iter_record_paths, parse_front_matter, read_record
+from pfocr_ndex.frontmatter import parse_front_matter
+from pfocr_ndex.records import read_record
 
 FIGURES = SAMPLE_DB / "_figures"
 DATA = SAMPLE_DB / "_data"
 ALL_RECORDS = sorted(FIGURES.glob("*.md"))
 LEGACY = "PMC17299__pq2202117006"
 START = "PMC12170841__IJN-20-7415-g0001"
-
-
-def front_matter(path: Path) -> str:
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("---\n")
-    return text[4 : text.index("\n---", 3) + 1]
-
-
-def libyaml(text: str) -> object:
-    return yaml.load(text, Loader=yaml.CSafeLoader)
 
 
 def tsv_rows(path: Path) -> list[dict[str, str]]:
@@ -63,20 +55,6 @@ def test_every_sample_record_reads(path):
         assert value not in (".na.character", "NA", "", None, []), key
 
 
-@pytest.mark.parametrize("path", ALL_RECORDS, ids=lambda p: p.stem)
-def test_fast_reader_equals_libyaml_on_sample(path):
-    text = front_matter(path)
-    expected = libyaml(text)
-    if path.stem == LEGACY:  # lists of mappings and flow `[]`: outside the fast subset
-        with pytest.raises(records._Unsupported):
-            records._fast_load(text)
-    else:
-        fast = records._fast_load(text)
-        assert fast == expected
-        assert repr(fast) == repr(expected)  # same types (float vs str, '2019' stays a str)
-    assert parse_front_matter(text) == expected
-
-
 def test_fast_reader_equals_libyaml_without_schema_jsonld():
     for path in ALL_RECORDS:
         text = records._without_schema_jsonld(front_matter(path))
@@ -84,205 +62,6 @@ def test_fast_reader_equals_libyaml_without_schema_jsonld():
         expected = libyaml(front_matter(path))
         expected.pop("schema-jsonld")
         assert parse_front_matter(text) == expected, path.name
-
-
-# --- the fast reader on tricky synthetic cases ----------------------------------------------
-
-HANDLED = [  # (front matter, libyaml's result) — the fast reader must take these itself
-    ("figid: a\ncaption: one two\n  three four\n  five\n", None),
-    ("caption: 'A: b ''quoted'' c\n  d''e f'\n", None),
-    ("caption: 'Me  Me  Me '\n", None),
-    ("k: '[O]'\nl: '''x'''\nm: ''\n", None),
-    ("k: 'On'\nl: 'Off'\nm: 'NO'\n", None),
-    ("year: '2019'\nscore: 0.8723837\nn: 12\nv: 1e5\nw: 1.2.3\n", None),
-    ("caption: NS1\u00a0:\u00a01\u2013126 and\u2009:\u2009more\n  text\u00a0\n", None),
-    ("caption: a\u00a0#b c#d e\u2009 # no comment: ASCII space only before '#'\n", "fallback"),
-    ("organisms:\n- NA\n- Homo sapiens\norganisms_ner:\n- NA\n", None),
-    (
-        "s:\n  '@context': https://schema.org/\n  creator:\n    '@type': Organization\n    name: W\n"
-        "  keywords:\n  - IL4\n  - 'Me  Me '\n  - .na.character\n  description: x\n    y\n",
-        None,
-    ),
-    ("k:\nl: x\n", None),
-    ("k: x   \nl: 'y'   \n", None),
-    ("k: foo\n  - bar\n", None),
-    ("k:\n- x\n  y\n", None),
-    ("k:\n- a\n- b c\n  d\n- 'e'\n- f\nl:\n  - g\n  - h\n    i\n", None),
-    ("caption: 'first\n    second ''q''\n    last '\n", None),
-    ("k: ~x\nl: x~\nm: nullish\nn: yesterday\n", None),
-]
-
-FALLBACK = [  # outside the subset: libyaml decides (same result or same error)
-    "k: a: b\n",
-    "k: x #comment\n",
-    "k: x\n  # comment\n",
-    "k: yes\n",
-    "k: null\n",
-    "k: 2019-01-01\n",
-    "k: 0x1F\n",
-    "k: 012\n",
-    "k: .inf\n",
-    'k: "double"\n',
-    "k: [a, b]\n",
-    "k: {a: b}\n",
-    "k: &a x\nl: *a\n",
-    "k: !!str 1\n",
-    "k: |\n  block\n",
-    "k: >\n  folded\n",
-    "k: one\n\n  two\n",
-    "k: x\nk: y\n",
-    "k:\n- a: b\n  c: d\n",
-    "k: x\tz\n",
-    "k: x\r\nl: y\r\n",
-    "k: a\u2028b\n",
-    "k: 'unclosed\n",
-    "k: 'closed' trailing\n",
-    "- a\n- b\n",
-    " k: x\n",
-    "k: x\n l: y\n",
-    "yes: x\n",
-    "k: -x\n",
-    "k: x:\n",
-    "k: x\n  y:\n",
-    "k:\n  - a\n  b: c\n",
-]
-
-
-@pytest.mark.parametrize("text,_", HANDLED)
-def test_fast_reader_takes_the_r_yaml_subset(text, _):
-    expected = libyaml(text)
-    if _ == "fallback":
-        with pytest.raises(records._Unsupported):
-            records._fast_load(text)
-    else:
-        fast = records._fast_load(text)
-        assert fast == expected and repr(fast) == repr(expected)
-    assert parse_front_matter(text) == expected
-
-
-def test_fast_reader_literal_results():
-    assert parse_front_matter("caption: 'A: b ''quoted'' c\n  d''e f'\n") == {"caption": "A: b 'quoted' c d'e f"}
-    assert parse_front_matter("c: one two\n  three\n") == {"c": "one two three"}
-    assert parse_front_matter("y: '2019'\ns: 0.5\no: 'On'\n") == {"y": "2019", "s": 0.5, "o": "On"}
-    assert parse_front_matter("c: NS1\u00a0:\u00a01\n") == {"c": "NS1\u00a0:\u00a01"}
-
-
-@pytest.mark.parametrize("text", FALLBACK)
-def test_fast_reader_leaves_the_rest_to_libyaml(text):
-    with pytest.raises(records._Unsupported):
-        records._fast_load(text)
-    try:
-        expected = libyaml(text)
-    except yaml.YAMLError:
-        with pytest.raises(yaml.YAMLError):
-            parse_front_matter(text)
-    else:
-        assert parse_front_matter(text) == expected
-
-
-WORDS = [
-    "IL4",
-    "On",
-    "off",
-    "NO",
-    "y",
-    "2019",
-    "0.5",
-    "1e5",
-    "-1",
-    "a:b",
-    "a:",
-    ": x",
-    "#x",
-    "x#y",
-    "'q'",
-    "it's",
-    "[O]",
-    "{x}",
-    "~",
-    "null",
-    "&a",
-    "*a",
-    "!t",
-    "|",
-    ">",
-    "%",
-    "@x",
-    "`x",
-    "- x",
-    "? x",
-    "\u00a0",
-    "x\u00a0:",
-    "\u2009:\u2009",
-    "ß",
-    "≥",
-    "–",
-    "Me",
-    "  ",
-    "x ",
-    "---",
-    "...",
-    '"d"',
-    ",",
-    "a,b",
-    "NA",
-    ".na.character",
-]
-
-
-def random_scalar(rng: random.Random) -> tuple[str, str]:
-    """A value as R would write it (plain or single-quoted, folded), and libyaml's view is the oracle."""
-    words = [rng.choice(WORDS) for _ in range(rng.randint(1, 12))]
-    value = " ".join(words)
-    quoted = rng.random() < 0.4
-    if quoted:
-        value = "'" + value.replace("'", "''") + "'"
-    return value, ("quoted" if quoted else "plain")
-
-
-def fold(value: str, rng: random.Random, indent: int) -> str:
-    parts = value.split(" ")
-    lines, line = [], parts[0]
-    for part in parts[1:]:
-        if rng.random() < 0.3 and line.strip():
-            lines.append(line)
-            line = part
-        else:
-            line += " " + part
-    lines.append(line)
-    return ("\n" + " " * indent).join(lines)
-
-
-def test_fast_reader_random_documents_match_libyaml():
-    rng = random.Random(20240601)
-    taken = 0
-    for _ in range(3000):
-        doc = []
-        for k in range(rng.randint(1, 5)):
-            shape = rng.random()
-            if shape < 0.6:
-                value, _ = random_scalar(rng)
-                doc.append(f"key{k}: {fold(value, rng, rng.choice((1, 2, 4)))}")
-            elif shape < 0.8:
-                items = [fold(random_scalar(rng)[0], rng, 2) for _ in range(rng.randint(1, 3))]
-                doc.append(f"key{k}:\n" + "\n".join(f"- {item}" for item in items))
-            else:
-                value, _ = random_scalar(rng)
-                doc.append(f"key{k}:\n  inner: {fold(value, rng, 4)}\n  list:\n  - {random_scalar(rng)[0]}")
-        text = "\n".join(doc) + "\n"
-        try:
-            expected = libyaml(text)
-        except yaml.YAMLError:
-            with pytest.raises(yaml.YAMLError):
-                parse_front_matter(text)
-            continue
-        try:
-            fast = records._fast_load(text)
-        except records._Unsupported:
-            continue
-        taken += 1
-        assert fast == expected and repr(fast) == repr(expected), text
-    assert taken > 300  # the fast reader really handles a good share of R-like documents
 
 
 # --- NA cleaning and fields ------------------------------------------------------------------
@@ -519,7 +298,7 @@ def test_keyword_types_agree_with_the_tables():
         record = read_record(path)
         if record.entity_source != "tables":
             continue
-        truth = {}
+        truth: dict[str, str] = {}
         for e in record.entities:
             for word in [e.name] if e.type in ("gene", "miRNA") else e.words:
                 truth.setdefault(word, "gene" if e.type in ("gene", "miRNA", "gene family") else e.type)
@@ -541,28 +320,6 @@ def test_tables_next_to_the_record_and_explicit_data_dir(tmp_path):
     explicit = read_record(FIGURES / f"{figid}.md", data_dir=tmp_path)
     assert explicit.data_dir == tmp_path
     assert explicit.entities == beside.entities == read_record(FIGURES / f"{figid}.md").entities
-
-
-# --- paths ---------------------------------------------------------------------------------
-
-
-def test_iter_record_paths_file_folder_checkout(tmp_path):
-    assert list(iter_record_paths([FIGURES / f"{START}.md"])) == [FIGURES / f"{START}.md"]
-    assert list(iter_record_paths([SAMPLE_DB])) == ALL_RECORDS
-    assert list(iter_record_paths([FIGURES])) == ALL_RECORDS
-    (tmp_path / "b.md").write_text("x")
-    (tmp_path / "a.md").write_text("x")
-    (tmp_path / "notes.txt").write_text("x")
-    (tmp_path / ".hidden.md").write_text("x")
-    assert [p.name for p in iter_record_paths([tmp_path])] == ["a.md", "b.md"]
-
-
-def test_iter_record_paths_is_lazy_and_names_missing_paths(tmp_path):
-    stream = iter_record_paths([FIGURES / f"{START}.md", tmp_path / "missing"])
-    assert next(stream) == FIGURES / f"{START}.md"
-    with pytest.raises(RecordError) as err:
-        next(stream)
-    assert str(err.value) == f"{tmp_path / 'missing'}: no such file or directory"
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -637,3 +394,104 @@ def test_bad_tables(tmp_path):
     assert read_error(record, named=genes) == "genes table: ncbigene_id 'x1' is not a number"
     genes.write_bytes(header.encode() + b"\n\xff\n")
     assert read_error(record, named=genes) == "not valid UTF-8: byte 0xff on line 2"
+
+
+# --- records and tables the PFOCR site accepts ------------------------------------------------
+
+
+def copy_figure(figid: str, dest: Path) -> Path:
+    """A checkout at ``dest`` holding one sample figure and its tables; returns the record."""
+    (dest / "_figures").mkdir(parents=True)
+    (dest / "_data").mkdir()
+    shutil.copy(FIGURES / f"{figid}.md", dest / "_figures")
+    for table in DATA.glob(f"{figid}-*.tsv"):
+        shutil.copy(table, dest / "_data")
+    return dest / "_figures" / f"{figid}.md"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,  # UTF-8 BOM
+        lambda b: b.replace(b"\n", b"\r\n"),  # CRLF
+        lambda b: b[: b.rindex(b"---\n")] + b"...\n",  # closed by '...'
+        lambda b: b"\xef\xbb\xbf" + b[: b.rindex(b"---\n")].replace(b"\n", b"\r\n") + b"...\r\n",
+    ],
+    ids=["bom", "crlf", "dots", "all"],
+)
+def test_records_jekyll_reads_are_read(tmp_path, change):
+    for figid in (START, LEGACY):
+        original = read_record(FIGURES / f"{figid}.md")
+        path = copy_figure(figid, tmp_path / figid)
+        path.write_bytes(change(path.read_bytes()))
+        record = read_record(path)
+        assert (record.fields, record.entities, record.ndex) == (original.fields, original.entities, original.ndex)
+
+
+def test_a_bom_before_a_table_header_is_skipped(tmp_path):
+    path = copy_figure(START, tmp_path)
+    for table in (tmp_path / "_data").glob("*.tsv"):
+        table.write_bytes(b"\xef\xbb\xbf" + table.read_bytes())
+    assert read_record(path).entities == read_record(FIGURES / f"{START}.md").entities
+
+
+def test_older_chemicals_and_diseases_tables(tmp_path):
+    path = copy_figure(LEGACY, tmp_path)
+    (tmp_path / "_data" / f"{LEGACY}-chemicals.tsv").write_text(
+        "word\tsource\tidentifier\n"
+        "Glucose\tMESH\tD005947\nATP\tCHEBI\t15422\nadenosine triphosphate\tCHEBI\tCHEBI:15422\n"
+        "Lipid\t\t\nGlucose\tMESH\tD005947\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "_data" / f"{LEGACY}-diseases.tsv").write_text(
+        "word\tsource\tidentifier\nCancer\tMESH\tD009369\nAsthma\tDOID\t2841\n", encoding="utf-8"
+    )
+    entities = [(e.name, e.type, e.represents, e.words) for e in read_record(path).entities]
+    assert entities == [
+        ("Glucose", "chemical", "mesh:D005947", ("Glucose",)),
+        ("ATP", "chemical", "chebi:15422", ("ATP", "adenosine triphosphate")),
+        ("Lipid", "chemical", None, ("Lipid",)),
+        ("Cancer", "disease", "mesh:D009369", ("Cancer",)),
+        ("Asthma", "disease", "doid:2841", ("Asthma",)),
+    ]
+    chemicals = tmp_path / "_data" / f"{LEGACY}-chemicals.tsv"
+    chemicals.write_text("word\tsource\tidentifier\nX\tDRUGBANK\tDB01\n", encoding="utf-8")
+    assert read_error(path, named=chemicals) == "chemicals table line 2: source 'DRUGBANK' is not one of MESH, CHEBI"
+
+
+def test_yaml_error_lines_count_from_the_file_when_schema_jsonld_is_skipped(tmp_path):
+    path = copy_figure(START, tmp_path)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    lines.insert(len(lines) - 1, "zz: a: b\n")  # after schema-jsonld, which is not parsed when tables exist
+    path.write_text("".join(lines), encoding="utf-8")
+    assert read_error(path) == (
+        f"malformed YAML front matter at line {len(lines) - 1}: mapping values are not allowed in this context"
+    )
+
+
+ALIAS_BOMB = (
+    "---\nfigid: bomb\n"
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    + "".join(f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    + "---\n"
+)
+
+
+def test_a_yaml_alias_bomb_fails_fast_under_a_memory_limit(tmp_path):
+    """600 bytes that expand to 9^9 strings: refused before anything is expanded, with 512 MB of address space."""
+    assert len(ALIAS_BOMB) < 700
+    record = write_record(tmp_path, "bomb", ALIAS_BOMB)
+    child = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (512 << 20, 512 << 20))\n"
+        "from pfocr_ndex.records import read_record\n"
+        "from pfocr_ndex.errors import RecordError\n"
+        "try:\n"
+        "    read_record(sys.argv[1])\n"
+        "except RecordError as err:\n"
+        "    print(err)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", child, str(record)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == (f"{record}: YAML alias at line 4: alias *a refused (figure records never use YAML aliases)\n")

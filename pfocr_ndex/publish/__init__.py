@@ -1,0 +1,174 @@
+"""Publish figure networks to NDEx: create or update, verify, then fill the records' ``ndex`` fields.
+
+One figure → one network, for good:
+
+- a record whose ``ndex`` field (or ``_data/ndex_map.tsv`` row) names a network this account owns updates
+  that network in place, after checking that it is this figure's (its ``figid``/``pfocrId``); a read-only
+  one is unlocked, updated and locked again; an empty field creates one;
+- networks this account must not change (another account's, a DOI or certified one, one not on the server)
+  are reported and left alone, or replaced by a new one with ``replace_foreign=True``;
+- every network carries the digest of its content, so the server's summaries say what is current: a re-run,
+  on any machine, uploads only what changed;
+- a create whose answer was lost is found among the account's networks instead of being made twice.
+
+The package: ``options`` (every knob, defaults defined once), ``client`` (the NDEx HTTP layer: deadlines,
+error classification, retries), ``summary`` (reading v2/v3 summaries), ``journal`` (crash safety),
+``decision`` (the per-figure decision, a pure function), ``run`` (the pipeline), ``report``.
+
+Example (a local sandbox server, no NDEx account needed)::
+
+    >>> from pfocr_ndex.sandbox import local_sandbox                        # doctest: +SKIP
+    >>> with local_sandbox(".ndex-sandbox") as credentials:                 # doctest: +SKIP
+    ...     publisher = NdexPublisher(credentials.server, credentials.username, credentials.password)
+    ...     print(publisher.publish(["examples/pfocr"]).summary())
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from os import PathLike
+from typing import Any
+
+from tqdm import tqdm
+
+from ..errors import PfocrError, PublishError
+from .client import NdexClient
+from .decision import SITUATIONS, Account
+from .journal import PublishJournal
+from .options import FOLDER_LIMIT, INDEX_LEVELS, VISIBILITIES, PublishOptions
+from .report import FigureOutcome, PublishReport, default_report_path
+from .run import PreparedFigure, PublishRun, prepare_figure
+
+__all__ = [
+    "FOLDER_LIMIT",
+    "INDEX_LEVELS",
+    "SITUATIONS",
+    "VISIBILITIES",
+    "FigureOutcome",
+    "NdexPublisher",
+    "PreparedFigure",
+    "PublishError",
+    "PublishJournal",
+    "PublishOptions",
+    "PublishReport",
+    "default_report_path",
+    "prepare_figure",
+]
+
+
+def _journal_name(server: str, username: str) -> str:
+    """A file name for the journal of one server and account (no user info, no path separators)."""
+    host = re.sub(r"^[a-z]+://", "", server.lower()).rsplit("@", 1)[-1]
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", f"{host}--{username.lower()}") + ".jsonl"
+
+
+class NdexPublisher:
+    """Publish PFOCR figure records as NDEx networks and fill their ``ndex`` fields.
+
+    ``server`` (base URL), ``username``, ``password``; ``options`` a :class:`PublishOptions`, or its fields
+    as keyword arguments (``visibility="PRIVATE"``, ``workers=8``, …). ``echo`` receives the one-line
+    messages of the run (default: stderr); ``progress`` shows a progress bar; ``style`` replaces the
+    bundled CX2 style.
+
+    >>> publisher = NdexPublisher("http://127.0.0.1:8080", "alice", "secret",
+    ...                           network_set="PFOCR", workers=4)      # doctest: +SKIP
+    >>> report = publisher.publish(["pfocr-database"])                  # doctest: +SKIP
+    >>> report.counts()["created"]                                      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        server: str,
+        username: str,
+        password: str,
+        options: PublishOptions | None = None,
+        *,
+        echo: Callable[[str], None] | None = None,
+        progress: bool = False,
+        style: dict[str, Any] | None = None,
+        **option_fields: Any,
+    ) -> None:
+        unknown = set(option_fields) - PublishOptions.names()
+        if unknown:
+            raise TypeError(f"unknown publish option(s): {', '.join(sorted(unknown))}")
+        base = options or PublishOptions()
+        self.options = PublishOptions(**{**base.__dict__, **option_fields}) if option_fields else base
+        self.server, self.username = server.rstrip("/"), username
+        self._password = password
+        self.echo = echo or (lambda line: tqdm.write(line, file=sys.stderr))
+        self.progress = progress
+        self.style = style
+        self.journal = PublishJournal(self.options.state_dir / _journal_name(self.server, username))
+        self._client: NdexClient | None = None
+
+    def __repr__(self) -> str:
+        return f"NdexPublisher({self.server!r}, {self.username!r}, visibility={self.options.visibility!r})"
+
+    @property
+    def client(self) -> NdexClient:
+        """The NDEx client (made on first use)."""
+        if self._client is None:
+            self._client = NdexClient(self.server, self.username, self._password, self.options)
+        return self._client
+
+    def publish(self, paths: Iterable[str | PathLike[str]]) -> PublishReport:
+        """Publish every record under ``paths``; return the report (never raises for one figure).
+
+        Raises :class:`PublishError` before touching anything when the server or credentials are unusable.
+        """
+        return self._run(paths, upload=True)
+
+    def status(self, paths: Iterable[str | PathLike[str]]) -> PublishReport:
+        """Say, for every record under ``paths``, what the server holds for it; upload and write nothing."""
+        return self._run(paths, upload=False)
+
+    def _run(self, paths: Iterable[str | PathLike[str]], *, upload: bool) -> PublishReport:
+        from ..layout import iter_record_paths
+
+        dry_run = upload and self.options.dry_run
+        command = "publish" if upload else "status"
+        report = PublishReport(self.server, self.username, dry_run, command)
+        account = Account(self.username)
+        client = None
+        if not dry_run:
+            client = self.client
+            account = Account(self.username, client.check_account())
+        with self._exclusive() if upload and not dry_run else contextlib.nullcontext():
+            run = PublishRun(
+                client=client,
+                options=self.options,
+                account=account,
+                journal=self.journal,
+                report=report,
+                echo=self.echo,
+                style=self.style,
+                upload=upload,
+                progress=self.progress,
+            )
+            try:
+                run.execute(iter_record_paths(paths, on_error=run.input_error))
+            finally:
+                run.close()
+        return report
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold a lock on the journal: two runs sharing it could both create a figure's network."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            yield
+            return
+        lock_path = self.journal.path.with_suffix(".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise PfocrError(
+                    "another publish run is using this state; wait for it to finish", self.journal.path
+                ) from None
+            yield

@@ -1,0 +1,723 @@
+"""One publish (or status) run: prepare figures, look up what the server holds, decide, act, verify, write back.
+
+The main thread drives; worker threads build networks and upload them:
+
+1. **prepare** (workers): read a record, build its CX2, stamp it with its content digest, validate it;
+2. **look up** (main, in batches of ``lookup_batch``): one batch-summary request for the networks the
+   figures' records, map rows and journal name; the account's network listing once, when a figure has
+   no network yet (so a network made by a lost create or by another machine is found, not made twice);
+3. **decide** (:func:`~pfocr_ndex.publish.decision.decide`, pure) and **act**: create or update
+   (workers, at most ``workers`` uploads at a time), fix system properties, or skip with a reason;
+4. **verify** (main, batched): a network counts as published only when its summary says it is loaded,
+   without ``errorMessage``, with our content digest and the node/edge counts sent; then its system
+   properties are set, a read-only flag cleared for the update is set again, the record and map are
+   filled and the network joins the network set.
+
+Creates whose answer was lost are looked up again (rounds of at most ``LOST_ROUNDS``), and each round ends
+verified. In a ``status`` run nothing is uploaded or written: step 3 only reports the figure's situation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import queue
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..errors import PfocrError, PublishError
+from ..layout import database_root, ndex_map_path
+from ..writeback import NdexMap, database_lock, is_uuid, set_ndex_field
+from .client import CallFailed, NdexClient
+from .decision import SITUATIONS, Account, Action, Facts, decide, system_properties
+from .journal import PublishJournal
+from .options import PublishOptions
+from .report import NOTEWORTHY, STATUS_OUTCOME, FigureOutcome, PublishReport
+from .summary import DIGEST_ATTRIBUTE, NetworkInfo
+
+__all__ = ["PreparedFigure", "PublishRun", "prepare_figure"]
+
+LOST_ROUNDS = 3
+MAX_DECISION_WAIT = 1.0  # seconds a prepared figure may wait for its batch's summary request
+SET_DESCRIPTION = "PFOCR pathway figure networks (https://pfocr.wikipathways.org/)"
+
+
+@dataclass
+class PreparedFigure:
+    """A figure's validated CX2 bytes and what deciding and verifying need (held only while in flight)."""
+
+    path: Path
+    figid: str
+    data: bytes
+    digest: str
+    node_count: int
+    edge_count: int
+    record_uuid: str | None
+
+
+def prepare_figure(path: Path, style: dict[str, Any] | None = None) -> PreparedFigure:
+    """Read, build, stamp and validate one record (raises ``PfocrError`` naming the file).
+
+    The digest is taken over the CX2 without the digest attribute, then stored in it (``DIGEST_ATTRIBUTE``):
+    the same figure built the same way always has the same digest, and the server's summary carries it.
+    """
+    from ..network import build_network
+    from ..records import read_record
+    from ..validate import summarize_problems, validate_cx2
+
+    record = read_record(path)
+    if record.ndex and not is_uuid(record.ndex.strip()):
+        raise PfocrError(f"the ndex field is not a bare UUID: {record.ndex[:60]!r}", path)
+    network = build_network(record, style=style)
+    digest = hashlib.sha256(network.to_json()).hexdigest()
+    network.add_network_attribute(DIGEST_ATTRIBUTE, digest)
+    problems = validate_cx2(network.cx2)
+    if problems:
+        raise PfocrError(f"invalid CX2, not uploaded: {summarize_problems(problems)}", path)
+    return PreparedFigure(
+        path,
+        record.figid,
+        network.to_json(),
+        digest,
+        network.node_count,
+        network.edge_count,
+        (record.ndex or "").strip().lower() or None,
+    )
+
+
+@dataclass
+class _Waiting:
+    """A prepared figure waiting for its decision (``not_before``: a loading network is looked at again)."""
+
+    fig: PreparedFigure
+    not_before: float = 0.0
+    since: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Uploaded:
+    """A network the server accepted (2xx), waiting for verification."""
+
+    fig: PreparedFigure
+    uuid: str
+    action: Action
+    since: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Lost:
+    """A create whose answer never arrived: look it up before creating again."""
+
+    fig: PreparedFigure
+    reason: str
+
+
+@dataclass
+class _Stop:
+    """A worker met a problem that ends the run (the account is out of disk space)."""
+
+    fig: PreparedFigure
+    message: str
+
+
+_Result = FigureOutcome | PreparedFigure | _Uploaded | _Lost | _Stop
+
+
+class PublishRun:
+    """State of one run. ``client`` is None for a dry run; ``upload=False`` makes it a ``status`` run."""
+
+    def __init__(
+        self,
+        *,
+        client: NdexClient | None,
+        options: PublishOptions,
+        account: Account,
+        journal: PublishJournal,
+        report: PublishReport,
+        echo: Callable[[str], None],
+        style: dict[str, Any] | None = None,
+        upload: bool = True,
+        progress: bool = False,
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.account = account
+        self.journal = journal
+        self.report = report
+        self.echo = echo
+        self.style = style
+        self.upload = upload
+        self.results: queue.SimpleQueue[tuple[bool, Future[_Result]]] = queue.SimpleQueue()  # (a prepare?, done)
+        self.in_flight = 0  # tasks in the pool (preparing or uploading)
+        self.preparing = 0
+        self.input_done = False
+        self.waiting: list[_Waiting] = []
+        self.verifying: dict[str, _Uploaded] = {}
+        self.lost: list[_Lost] = []
+        self.stopped: str | None = None
+        self.candidates: dict[str, list[NetworkInfo]] | None = None  # the account's networks by figid
+        self.set_queue: list[tuple[str, str]] = []  # (figid, uuid) verified, waiting to join the network set
+        self._set_parts: dict[str, set[str]] | None = None  # set part id → its member networks
+        self.maps: dict[Path, NdexMap | None] = {}
+        self.locks = contextlib.ExitStack()  # the databases written into, locked for the run
+        self.locked: set[Path] = set()
+        self.written = 0
+        self.last_poll = 0.0
+        self.bar = tqdm(unit="fig", desc=report.command, disable=not progress, file=sys.stderr, dynamic_ncols=True)
+
+    # -- driving --
+
+    def execute(self, paths: Iterable[Path]) -> None:
+        """Run over every record path; the outcomes go to the report."""
+        workers = self.options.workers
+        with ThreadPoolExecutor(workers * 2, thread_name_prefix="publish") as pool:
+            self.pool = pool
+            try:
+                for path in paths:
+                    if self.stopped:
+                        break
+                    if self.upload:
+                        self.lock_database(path)
+                    while self.in_flight >= workers * 6 or len(self.verifying) >= self.options.max_unverified:
+                        self.step(block=True)
+                    self.submit(self.prepare, path)
+                    self.step(block=False)
+                self.input_done = True
+                self.drain()
+                for _ in range(LOST_ROUNDS - 1):
+                    if not self.lost or self.stopped:
+                        break
+                    self.retry_lost()
+                    self.drain()
+                for lost in self.lost:
+                    self.fail(lost.fig, None, f"create answer lost ({lost.reason}) and the network was not found")
+                self.flush_set()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    def submit(self, fn: Callable[..., _Result], *args: Any) -> None:
+        preparing = fn == self.prepare
+        future = self.pool.submit(self._guarded, fn, *args)
+        future.add_done_callback(lambda done: self.results.put((preparing, done)))
+        self.in_flight += 1
+        self.preparing += preparing
+
+    @staticmethod
+    def _guarded(fn: Callable[..., _Result], *args: Any) -> _Result:
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - a bug or unexpected I/O error fails this figure, not the run
+            first = args[0]
+            path = first.path if isinstance(first, PreparedFigure) else Path(first)
+            return FigureOutcome(path.stem, str(path), "failed", None, f"internal error: {type(exc).__name__}: {exc}")
+
+    def input_error(self, err: PfocrError) -> None:
+        """A bad input path, or a figure already given by another input: one failed entry, the rest go on."""
+        path = Path(err.path) if err.path else Path()
+        self.finish(FigureOutcome(path.stem, str(path), "failed", None, err.message))
+
+    def lock_database(self, record: Path) -> None:
+        """Hold the lock of the record's database (or folder) for the rest of the run, whatever the cwd."""
+        root = database_root(record) or record.parent
+        if root in self.locked:
+            return
+        try:
+            lock = self.locks.enter_context(database_lock(root, purpose="publish"))
+        except PfocrError as err:
+            raise PublishError(err.message, err.path) from None
+        self.locked.add(root)
+        if lock.removed:
+            self.note(f"{root}: removed {len(lock.removed)} temporary file(s) left by a killed run")
+
+    def drain(self) -> None:
+        """Go on until nothing is in flight, waiting for a decision or for verification."""
+        while self.in_flight or self.waiting or self.verifying:
+            self.step(block=True)
+
+    def step(self, block: bool) -> None:
+        """Handle one finished task (waiting up to half a poll interval), then decide and verify what is due."""
+        try:
+            wait = self.options.poll_interval / 2
+            done = self.results.get(timeout=wait) if block else self.results.get_nowait()
+        except queue.Empty:
+            done = None
+        if done is not None:
+            preparing, future = done
+            self.in_flight -= 1
+            self.preparing -= preparing
+            self.handle(future.result())
+        if self.waiting and self._decision_due():
+            self.decide_waiting()
+        interval = self.options.poll_interval if self.in_flight else self.options.poll_interval / 2
+        if self.verifying and time.monotonic() - self.last_poll >= interval:
+            self.verify()
+
+    def _decision_due(self) -> bool:
+        """Whether to decide now: a full batch (one summary request), all figures prepared, or one kept waiting."""
+        now = time.monotonic()
+        ready = [w for w in self.waiting if w.not_before <= now]
+        return bool(ready) and (
+            len(ready) >= self.options.lookup_batch
+            or (self.input_done and self.preparing == 0)
+            or now - min(w.since for w in ready) > MAX_DECISION_WAIT
+        )
+
+    def handle(self, result: _Result) -> None:
+        if isinstance(result, PreparedFigure):
+            facts = None if self.report.dry_run else self.facts(result)
+            if facts is None or facts.uuids():
+                self.waiting.append(_Waiting(result))  # decided with its batch's summary request
+                return
+            # no network named anywhere: the account listing (read once) is all the decision needs
+            try:
+                if self.candidates is None:
+                    self.load_candidates()
+            except CallFailed as failed:
+                self.fail(result, None, f"cannot list this account's networks: {failed.problem.message}")
+                return
+            facts = dataclasses.replace(facts, candidates=self._candidates(facts.figid))
+            self.act(_Waiting(result), decide(facts, self.options, self.account))
+        elif isinstance(result, _Uploaded):
+            self.verifying[result.uuid] = result
+        elif isinstance(result, _Lost):
+            self.lost.append(result)
+        elif isinstance(result, _Stop):
+            if not self.stopped:
+                self.stopped = self.report.stopped = result.message
+                self.echo(f"stopping: {result.message}")
+            self.fail(result.fig, None, result.message)
+        else:
+            self.finish(result)
+
+    def finish(self, outcome: FigureOutcome) -> None:
+        self.report.add(outcome)
+        self.bar.update(1)
+        if outcome.outcome in NOTEWORTHY or self.report.dry_run:
+            uuid = f" {outcome.uuid}" if outcome.uuid else ""
+            detail = outcome.detail.removeprefix(f"{outcome.path}: ")
+            self.echo(f"{outcome.path}: {outcome.outcome}{uuid}" + (f": {detail}" if detail else ""))
+
+    def fail(self, fig: PreparedFigure, uuid: str | None, reason: str, situation: str = "") -> None:
+        self.finish(FigureOutcome(fig.figid, str(fig.path), "failed", uuid, reason, situation))
+
+    # -- prepare (workers) --
+
+    def prepare(self, path: Path) -> FigureOutcome | PreparedFigure:
+        try:
+            return prepare_figure(path, self.style)
+        except PfocrError as err:
+            return FigureOutcome(path.stem, str(path), "failed", None, str(err))
+        except OSError as err:
+            return FigureOutcome(path.stem, str(path), "failed", None, f"{path}: {err.strerror or err}")
+
+    # -- look up and decide (main thread) --
+
+    def facts(self, fig: PreparedFigure) -> Facts:
+        ndex_map = self.ndex_map(fig.path)
+        map_uuid = ndex_map.get(fig.figid) if ndex_map is not None else None
+        return Facts(fig.figid, fig.digest, fig.record_uuid, map_uuid, self.journal.state(fig.figid))
+
+    def decide_waiting(self) -> None:
+        now = time.monotonic()
+        due = [w for w in self.waiting if w.not_before <= now][: self.options.lookup_batch]
+        chosen = {id(w) for w in due}
+        self.waiting = [w for w in self.waiting if id(w) not in chosen]
+        if self.report.dry_run:
+            for item in due:
+                self.dry_run_outcome(item.fig)
+            return
+        assert self.client is not None
+        batch = [(item, self.facts(item.fig)) for item in due]
+        uuids = set().union(*(facts.uuids() for _, facts in batch))
+        try:
+            summaries = self.client.summaries(uuids) if uuids else {}
+        except CallFailed as failed:
+            for item, _ in batch:
+                self.fail(item.fig, None, f"cannot look the network up: {failed.problem.message}")
+            return
+        for item, gathered in batch:
+            facts = dataclasses.replace(gathered, summaries=summaries, candidates=self._candidates(gathered.figid))
+            action = decide(facts, self.options, self.account)
+            if action.kind == "lookup":
+                try:
+                    self.load_candidates()
+                except CallFailed as failed:
+                    self.fail(item.fig, None, f"cannot list this account's networks: {failed.problem.message}")
+                    continue
+                action = decide(
+                    dataclasses.replace(facts, candidates=self._candidates(facts.figid)), self.options, self.account
+                )
+            self.act(item, action)
+
+    def _candidates(self, figid: str) -> tuple[NetworkInfo, ...] | None:
+        return None if self.candidates is None else tuple(self.candidates.get(figid, ()))
+
+    def load_candidates(self) -> None:
+        """List this account's networks by figid (once a run, again after lost creates).
+
+        A network still loading has no attributes yet: while one created since a pending create is loading,
+        the listing is read again (up to ``verify_timeout``), so a lost create is found, not made twice.
+        """
+        assert self.client is not None
+        pending = [st.pending_since or 0 for st in self.journal.states.values() if st.pending_hash]
+        since = min(pending) - 3_600_000 if pending else None
+        deadline = time.monotonic() + self.options.verify_timeout
+        while True:
+            found: dict[str, list[NetworkInfo]] = {}
+            loading = False
+            for info in self.client.account_networks():
+                if not self.account.owns(info):
+                    continue
+                if info.figid:
+                    found.setdefault(info.figid, []).append(info)
+                elif not info.completed and since is not None and (info.creation_time or 0) >= since:
+                    loading = True
+            if not loading or time.monotonic() > deadline:
+                self.candidates = found
+                return
+            time.sleep(self.options.poll_interval)
+
+    def act(self, item: _Waiting, action: Action) -> None:
+        fig = item.fig
+        if not self.upload:  # status: report the situation only
+            self.finish(
+                FigureOutcome(
+                    fig.figid,
+                    str(fig.path),
+                    STATUS_OUTCOME,
+                    action.uuid,
+                    action.detail or SITUATIONS[action.situation],
+                    action.situation,
+                )
+            )
+            return
+        if action.kind == "skip":
+            self.finish(
+                FigureOutcome(
+                    fig.figid, str(fig.path), action.outcome or "failed", action.uuid, action.detail, action.situation
+                )
+            )
+        elif action.kind == "wait":
+            if time.monotonic() - item.since > self.options.verify_timeout:
+                self.fail(fig, action.uuid, f"still loading on the server after {self.options.verify_timeout:g} s")
+            else:
+                item.not_before = time.monotonic() + self.options.poll_interval
+                self.waiting.append(item)
+        elif action.kind == "unchanged":
+            assert action.uuid is not None
+            self.complete(fig, action.uuid, action, "unchanged", action.properties)
+        elif self.stopped:
+            self.fail(fig, action.uuid, f"not uploaded: {self.stopped}")
+        else:
+            self.submit(self.upload_figure, fig, action)
+
+    def dry_run_outcome(self, fig: PreparedFigure) -> None:
+        st = self.journal.state(fig.figid)
+        target = fig.record_uuid or st.uuid
+        if target is None:
+            self.finish(FigureOutcome(fig.figid, str(fig.path), "would-create"))
+        elif target == st.uuid and st.published_hash == fig.digest:
+            self.finish(FigureOutcome(fig.figid, str(fig.path), "unchanged", target, "content as last published"))
+        else:
+            self.finish(
+                FigureOutcome(
+                    fig.figid,
+                    str(fig.path),
+                    "would-update",
+                    target,
+                    "server not contacted: ownership and content not checked",
+                )
+            )
+
+    # -- upload (workers) --
+
+    def upload_figure(self, fig: PreparedFigure, action: Action) -> _Result:
+        assert self.client is not None
+        client, journal = self.client, self.journal
+        try:
+            if action.kind == "create":
+                journal.append(
+                    "pending",
+                    durable=True,
+                    figid=fig.figid,
+                    hash=fig.digest,
+                    since=int(time.time() * 1000),
+                    replaces=action.replaces,
+                )
+                try:
+                    uuid = client.create(fig.data, self.options.visibility)
+                except CallFailed as failed:
+                    if failed.ambiguous:
+                        return _Lost(fig, failed.problem.message)
+                    journal.append("resolved", figid=fig.figid)
+                    raise
+                journal.append("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest, replaces=action.replaces)
+                return _Uploaded(fig, uuid, action)
+            assert action.uuid is not None
+            uuid = action.uuid
+            if action.unlock:
+                journal.append("unlocked", durable=True, figid=fig.figid, uuid=uuid)
+                client.set_system_properties(uuid, {"readOnly": False})
+            try:
+                client.update(uuid, fig.data)
+            except CallFailed:
+                if action.unlock or action.relock:
+                    self.relock(fig.figid, uuid)
+                raise
+            journal.append("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest)
+            return _Uploaded(fig, uuid, action)
+        except PublishError as err:  # the journal cannot be written: nothing more may be sent
+            return _Stop(fig, err.message if err.path is None else str(err))
+        except CallFailed as failed:
+            if failed.problem.out_of_disk_space:
+                return _Stop(fig, f"the NDEx account is out of disk space ({failed.problem.message})")
+            return FigureOutcome(
+                fig.figid, str(fig.path), "failed", action.uuid, failed.problem.message, action.situation
+            )
+
+    def relock(self, figid: str, uuid: str) -> bool:
+        """Set a network's read-only flag again; False (the journal keeps it for the next run) if that failed."""
+        assert self.client is not None
+        try:
+            self.client.set_system_properties(uuid, {"readOnly": True})
+        except CallFailed as failed:
+            self.echo(f"{figid}: could not set {uuid} read-only again ({failed.problem.message}); the next run will")
+            return False
+        self.journal.append("relocked", figid=figid, uuid=uuid)
+        return True
+
+    # -- verification (main thread) --
+
+    def verify(self) -> None:
+        assert self.client is not None
+        self.last_poll = time.monotonic()
+        ids = list(self.verifying)[: self.options.lookup_batch]
+        try:
+            summaries = self.client.summaries(ids)
+        except CallFailed as failed:
+            for uuid in ids:
+                self.fail_verification(self.verifying.pop(uuid), f"summary unavailable: {failed.problem.message}")
+            return
+        now = time.monotonic()
+        for uuid in ids:
+            item = self.verifying[uuid]
+            info = summaries.get(uuid)
+            # errorMessage is final. Until the load has finished (ndex-rest clears the summary of an updated
+            # network and marks it completed after its index task), the summary is empty or not yet ours.
+            if info is None or (not info.error and (not info.completed or info.digest != item.fig.digest)):
+                if now - item.since > self.options.verify_timeout:
+                    del self.verifying[uuid]
+                    self.fail_verification(
+                        item, f"the server did not finish loading it within {self.options.verify_timeout:g} s"
+                    )
+                continue
+            del self.verifying[uuid]
+            fig = item.fig
+            if info.error:
+                self.fail_verification(item, f"the server rejected the network: {info.error}")
+            elif info.node_count != fig.node_count or (info.edge_count or 0) != fig.edge_count:
+                self.fail_verification(
+                    item,
+                    f"the server holds {info.node_count} nodes/{info.edge_count} edges, "
+                    f"sent {fig.node_count}/{fig.edge_count}",
+                )
+            else:
+                outcome = "created" if item.action.kind == "create" else "updated"
+                self.complete(fig, uuid, item.action, outcome, system_properties(info, self.options))
+
+    def fail_verification(self, item: _Uploaded, reason: str) -> None:
+        # The network stays ours in the journal: the next run updates it instead of creating another.
+        self.journal.append("rejected", figid=item.fig.figid)
+        if item.action.unlock or item.action.relock:
+            self.relock(item.fig.figid, item.uuid)
+        self.fail(item.fig, item.uuid, f"{reason}; record not filled", item.action.situation)
+
+    def complete(
+        self, fig: PreparedFigure, uuid: str, action: Action, outcome: str, properties: dict[str, str] | Any
+    ) -> None:
+        """Set system properties, restore the read-only flag, journal, write back, queue set membership."""
+        assert self.client is not None
+        try:
+            if properties:
+                self.client.set_system_properties(uuid, dict(properties))
+        except CallFailed as failed:
+            if action.unlock or action.relock:
+                self.relock(fig.figid, uuid)
+            self.fail(fig, uuid, f"published, but setting {', '.join(properties)} failed: {failed.problem.message}")
+            return
+        if (action.unlock or action.relock) and not self.relock(fig.figid, uuid):
+            self.fail(fig, uuid, "published, but its read-only flag could not be set again (the next run will)")
+            return
+        self.journal.append("published", figid=fig.figid, uuid=uuid, hash=fig.digest)
+        problem = self.write_back(fig, uuid)
+        if problem is not None:
+            self.fail(fig, uuid, problem)
+            return
+        detail = action.detail
+        if properties:
+            detail = "; ".join(filter(None, [detail, "set " + ", ".join(f"{k}={v}" for k, v in properties.items())]))
+        self.finish(FigureOutcome(fig.figid, str(fig.path), outcome, uuid, detail, action.situation))
+
+    # -- write-back, map, network set --
+
+    def ndex_map(self, record: Path) -> NdexMap | None:
+        map_path = ndex_map_path(record)
+        if map_path is None:
+            return None
+        if map_path not in self.maps:
+            try:
+                self.maps[map_path] = NdexMap(map_path)
+            except PfocrError as err:  # a broken map is reported once and left alone
+                self.maps[map_path] = None
+                self.echo(f"{err}; {map_path.name} not used or updated")
+        return self.maps[map_path]
+
+    def write_back(self, fig: PreparedFigure, uuid: str) -> str | None:
+        """Queue set membership, fill the record and map; the problem if the record cannot be written."""
+        if self.options.network_set and not self.in_set(fig.figid):
+            self.set_queue.append((fig.figid, uuid))
+            if len(self.set_queue) >= self.options.set_batch:
+                self.flush_set()
+        if not self.options.fill:
+            return None
+        try:
+            set_ndex_field(fig.path, uuid)
+        except (PfocrError, OSError) as err:
+            reason = err.message if isinstance(err, PfocrError) else (err.strerror or str(err))
+            return f"published as {uuid}, but the record could not be filled: {reason}"
+        ndex_map = self.ndex_map(fig.path)
+        if ndex_map is not None:
+            ndex_map.set(fig.figid, uuid)
+            self.written += 1
+            if self.written % self.options.map_flush_every == 0:
+                self.flush_maps()
+        return None
+
+    def flush_maps(self) -> None:
+        for ndex_map in self.maps.values():
+            if ndex_map is not None:
+                ndex_map.flush()
+
+    def flush_set(self) -> None:
+        """Add queued networks to the network set, many per call, opening a new part when one is full."""
+        if not self.set_queue:
+            return
+        assert self.client is not None
+        try:
+            parts = self.set_parts()
+        except CallFailed as failed:
+            self.note(
+                f"network set {self.options.network_set!r}: cannot read it ({failed.problem.message}); "
+                f"{len(self.set_queue)} networks are added on the next run"
+            )
+            self.set_queue = []
+            return
+        queued, self.set_queue = self.set_queue, []
+        members = set().union(*parts.values())
+        queued = [(figid, uuid) for figid, uuid in queued if uuid not in members]
+        for name in self.set_names():
+            if not queued:
+                return
+            try:
+                set_id = self.set_id(name)
+            except CallFailed as failed:
+                self.note(
+                    f"network set {name!r}: creating it failed ({failed.problem.message}); "
+                    f"{len(queued)} networks are added on the next run"
+                )
+                return
+            held = parts.setdefault(set_id, set())
+            room = self.options.set_limit - len(held)
+            batch, queued = queued[: max(room, 0)], queued[max(room, 0) :]
+            if not batch:
+                continue
+            try:
+                self.client.add_to_network_set(set_id, [uuid for _, uuid in batch])
+            except CallFailed as failed:
+                self.note(
+                    f"network set {name!r}: adding {len(batch)} networks failed ({failed.problem.message}); "
+                    "they are added on the next run"
+                )
+                return
+            held.update(uuid for _, uuid in batch)
+            self.journal.append("inset", set=set_id, figids=[figid for figid, _ in batch])
+
+    def set_names(self) -> list[str]:
+        """The names the network set's parts have (the first part has the set's own name)."""
+        base = self.options.network_set
+        assert base is not None
+        return [base if part == 1 else f"{base} (part {part})" for part in range(1, 10_000)]
+
+    def is_set_part(self, name: str) -> bool:
+        base = self.options.network_set
+        return name == base or (name.startswith(f"{base} (part ") and name.endswith(")"))
+
+    def set_parts(self) -> dict[str, set[str]]:
+        """The network set's parts (id → member networks), read from the server once a run.
+
+        The parts are found by name among the account's top folders, so a machine without this journal
+        adds nothing twice (every add makes a shortcut, even for a network already there).
+        """
+        assert self.client is not None
+        if self._set_parts is None:
+            found = {name: set_id for name, set_id in self.client.find_network_sets().items() if self.is_set_part(name)}
+            for name, set_id in found.items():
+                if self.journal.sets.get(name) != set_id:
+                    self.journal.append("set", name=name, id=set_id)
+            self._set_parts = {set_id: self.client.network_set_members(set_id) for set_id in found.values()}
+        return self._set_parts
+
+    def set_id(self, name: str) -> str:
+        """The id of the set part ``name``, made (readable with the run's visibility) if it does not exist."""
+        assert self.client is not None and self._set_parts is not None
+        known = self.journal.sets.get(name)
+        if known is not None and known in self._set_parts:
+            return known
+        set_id = self.client.create_network_set(name, SET_DESCRIPTION, self.options.visibility)
+        self.journal.append("set", name=name, id=set_id)
+        return set_id
+
+    def note(self, message: str) -> None:
+        self.report.notes.append(message)
+        self.echo(message)
+
+    def in_set(self, figid: str) -> bool:
+        """Whether the journal knows the figure's network is in the network set (else the server is asked)."""
+        in_set = self.journal.state(figid).in_set
+        return in_set is not None and any(
+            set_id == in_set for name, set_id in self.journal.sets.items() if self.is_set_part(name)
+        )
+
+    # -- lost creates --
+
+    def retry_lost(self) -> None:
+        """Look the lost creates up again (after ``lost_grace``: a request may still be on its way) and redo them."""
+        lost, self.lost = self.lost, []
+        time.sleep(self.options.lost_grace)
+        self.candidates = None  # list the account again: the lost creates may be there now
+        for item in lost:
+            self.waiting.append(_Waiting(item.fig))
+
+    def close(self) -> None:
+        """Close the progress bar, flush the maps, compact and close the journal (problems: one line each)."""
+        self.bar.close()
+        try:
+            self.flush_maps()
+        except (PfocrError, OSError) as err:
+            self.note(f"_data/ndex_map.tsv could not be written: {err}")
+        try:
+            if self.journal.appended:
+                self.journal.compact()
+        except PfocrError as err:
+            self.note(str(err))
+        self.journal.close()
+        self.locks.close()
