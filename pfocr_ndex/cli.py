@@ -441,8 +441,8 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     import sqlite3
     import threading
 
-    from .publish import SANDBOX_PASSWORD, SANDBOX_USER
     from .sandbox import NdexSandbox
+    from .sandbox.local import SANDBOX_PASSWORD, SANDBOX_USER
 
     if not 0 <= args.port <= 65535:
         raise PfocrError(f"--port {args.port}: a TCP port is 0 (any free one) to 65535")

@@ -1023,7 +1023,7 @@ def test_cli_port_out_of_range_and_bad_seed_are_one_line(tmp_path, capsys):
 
 
 def test_cli_banner_names_the_embedded_account_and_the_seed(tmp_path):
-    from pfocr_ndex.publish import SANDBOX_PASSWORD, SANDBOX_USER
+    from pfocr_ndex.sandbox.local import SANDBOX_PASSWORD, SANDBOX_USER
 
     with NdexSandbox(data_dir=tmp_path, users={SANDBOX_USER: SANDBOX_PASSWORD}):
         pass  # what `pfocr-ndex publish` leaves behind without credentials

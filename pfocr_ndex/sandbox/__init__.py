@@ -27,6 +27,7 @@ import orjson
 
 from .errors import parse_uuid
 from .faults import FAULT_KINDS, Fault, FaultPlan
+from .local import SANDBOX_PASSWORD, SANDBOX_USER, local_sandbox
 from .seed import SeedNetwork, read_seed_file
 from .server import RequestRecord, SandboxHTTPServer
 from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, SandboxStore
@@ -35,11 +36,14 @@ from .tasks import TaskQueue
 __all__ = [
     "DEFAULT_RECORD_LIMIT",
     "FAULT_KINDS",
+    "SANDBOX_PASSWORD",
+    "SANDBOX_USER",
     "Fault",
     "FaultPlan",
     "NdexSandbox",
     "RequestRecord",
     "SeedNetwork",
+    "local_sandbox",
     "read_seed_file",
 ]
 
