@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
+import itertools
 import json
 import os
 import re
@@ -371,28 +373,30 @@ def test_state_survives_a_restart_and_queued_loads_finish(tmp_path):
         assert wait_completed(client, queued_id)["nodeCount"] == 1
 
 
-def test_cli_serves_until_interrupted_and_never_prints_the_password(tmp_path):
-    env = dict(os.environ, SANDBOX_TEST_PW="pw-not-to-print")
-    process = subprocess.Popen(
+def start_cli_sandbox(*options: str, password: str) -> subprocess.Popen[str]:
+    """``pfocr-ndex sandbox OPTIONS --user carol`` in a subprocess, the password in ``$SANDBOX_TEST_PW``."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "pfocr_ndex",
             "sandbox",
-            "--data",
-            str(tmp_path),
+            *options,
             "--user",
             "carol",
             "--password-env",
             "SANDBOX_TEST_PW",
-            "--load-delay",
-            "0",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=dict(os.environ, SANDBOX_TEST_PW=password),
     )
+
+
+def test_cli_serves_until_interrupted_and_never_prints_the_password(tmp_path):
+    process = start_cli_sandbox("--data", str(tmp_path), "--load-delay", "0", password="pw-not-to-print")
+    assert process.stdout is not None and process.stderr is not None
     try:
         first_line = process.stdout.readline()
         url = first_line.split(" at ", 1)[1].split()[0]
@@ -634,7 +638,7 @@ def test_one_task_queue_loads_networks_one_at_a_time_in_upload_order():
             time.sleep(0.01)
         order = sorted(finished, key=finished.__getitem__)
         assert order == ids  # first in, first out, whoever uploaded
-        gaps = [finished[b] - finished[a] for a, b in zip(order, order[1:])]
+        gaps = [finished[b] - finished[a] for a, b in itertools.pairwise(order)]
         assert min(gaps) > 0.2  # one at a time: each waits for the one before
 
 
@@ -724,8 +728,13 @@ def test_certified_network_is_public_indexed_and_fixed(sandbox):
     with pytest.raises(ValueError, match="has a DOI"):
         sandbox.seed_network("wikipathways", make_cx2(), certified=True)
     sandbox.add_user("wikipathways", WIKI_PW)
-    answer = raw(sandbox, "PUT", f"/v2/network/{certified}/systemproperty", auth=("wikipathways", WIKI_PW),
-                 json={"visibility": "PRIVATE"})  # fmt: skip
+    answer = raw(
+        sandbox,
+        "PUT",
+        f"/v2/network/{certified}/systemproperty",
+        auth=("wikipathways", WIKI_PW),
+        json={"visibility": "PRIVATE"},
+    )
     assert answer.status_code == 403
 
 
@@ -779,8 +788,9 @@ def test_user_network_list_is_newest_modification_first_and_needs_the_user(sandb
     client.update_cx2_network(io.BytesIO(json.dumps(make_cx2("l0 again")).encode()), ids[0])
     listed = [s["externalId"] for s in client.get_user_network_summaries("alice")]
     assert listed == [ids[0], ids[2], ids[1]]  # the update moved it first
-    anonymous = raw(sandbox, "GET", f"/v2/user/{client.get_user_by_username('alice')['externalId']}/networksummary",
-                    auth=None)  # fmt: skip
+    anonymous = raw(
+        sandbox, "GET", f"/v2/user/{client.get_user_by_username('alice')['externalId']}/networksummary", auth=None
+    )
     assert anonymous.json()["message"] == "Attempted to access resource requiring authentication."
 
 
@@ -846,7 +856,9 @@ def test_network_set_is_a_private_folder_until_made_public(sandbox):
     with pytest.raises(NDExError):
         bob.files.set_visibility("PUBLIC", {set_id: "FOLDER"})
     client.files.set_visibility("PUBLIC", {set_id: "FOLDER"})
-    assert bob.get_networkset(set_id)["networks"] == []  # a folder's members are not listed there
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert bob.get_networkset(set_id)["networks"] == []  # a folder's members are not listed there
     listed = [i["attributes"]["target"] for i in bob.files.list_folder_items(set_id, format="compact")]
     assert listed == [members[0], members[1], members[0]]  # one shortcut per add: duplicates
     assert all("attributes" not in i for i in bob.files.list_folder_items(set_id))  # only compact has targets
@@ -871,7 +883,7 @@ def exchange(sb: NdexSandbox, data: bytes, *, wait: float = 5.0) -> bytes:
     """Send raw bytes, return everything the server answers until it closes."""
     with socket.create_connection(("127.0.0.1", sb.port), timeout=wait) as conn:
         conn.sendall(data)
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = conn.recv(65536)
             if not chunk:
@@ -881,7 +893,7 @@ def exchange(sb: NdexSandbox, data: bytes, *, wait: float = 5.0) -> bytes:
 
 def test_unauthenticated_body_is_never_read(sandbox):
     huge = 1_500_000_000
-    for auth in ("", "Authorization: Basic " + __import__("base64").b64encode(b"alice:wrong").decode() + "\r\n"):
+    for auth in ("", "Authorization: Basic " + base64.b64encode(b"alice:wrong").decode() + "\r\n"):
         with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as conn:
             conn.sendall(
                 f"POST /v3/networks HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n"
@@ -900,8 +912,13 @@ def test_body_over_the_cap_is_413_before_it_is_read():
     with NdexSandbox(users={"alice": PASSWORD}, max_body=1000) as sb:
         too_big = raw(sb, "POST", "/v3/networks", json=make_cx2("x" * 2000))
         assert too_big.status_code == 413 and "Request Entity Too Large" in too_big.text
-        chunked = raw(sb, "POST", "/v3/networks", data=iter([b"[" * 600, b"]" * 600]),
-                      headers={"Content-Type": "application/json"})  # fmt: skip
+        chunked = raw(
+            sb,
+            "POST",
+            "/v3/networks",
+            data=iter([b"[" * 600, b"]" * 600]),
+            headers={"Content-Type": "application/json"},
+        )
         assert chunked.status_code == 413
         assert sb.networks_of("alice") == []
 
@@ -918,7 +935,7 @@ def test_body_over_the_cap_is_413_before_it_is_read():
     ],
 )
 def test_malformed_framing_is_a_plain_error_without_traceback(sandbox, capfd, framing, status):
-    auth = __import__("base64").b64encode(f"alice:{PASSWORD}".encode())
+    auth = base64.b64encode(f"alice:{PASSWORD}".encode())
     answer = exchange(
         sandbox,
         b"POST /v2/batch/network/summary HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth + b"\r\n" + framing,
@@ -944,7 +961,7 @@ def test_idle_and_slow_clients_are_disconnected():
             else:
                 closed = conn.recv(1) == b""
         assert closed
-        auth = __import__("base64").b64encode(f"alice:{PASSWORD}".encode())
+        auth = base64.b64encode(f"alice:{PASSWORD}".encode())
         body_start = (
             b"POST /v2/batch/network/summary HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nAuthorization: Basic "
         )
@@ -973,7 +990,7 @@ def test_seed_file_rehearses_an_account(tmp_path):
                 "visibility": "PRIVATE",
                 "modificationTime": 1_600_000_000_000,
             }
-        )  # fmt: skip
+        )
         + "\n"
     )
     with NdexSandbox(data_dir=tmp_path / "data", users={"wikipathways": WIKI_PW}, seed=seed) as sb:
@@ -1006,18 +1023,13 @@ def test_cli_port_out_of_range_and_bad_seed_are_one_line(tmp_path, capsys):
 
 
 def test_cli_banner_names_the_embedded_account_and_the_seed(tmp_path):
-    from pfocr_ndex.publish import SANDBOX_PASSWORD, SANDBOX_USER
+    from pfocr_ndex.sandbox.local import SANDBOX_PASSWORD, SANDBOX_USER
 
     with NdexSandbox(data_dir=tmp_path, users={SANDBOX_USER: SANDBOX_PASSWORD}):
         pass  # what `pfocr-ndex publish` leaves behind without credentials
     seed = tmp_path / "seed.jsonl"
     seed.write_text(json.dumps({"owner": "wikipathways", "cx2": make_cx2()}) + "\n")
-    env = dict(os.environ, SANDBOX_TEST_PW="pw")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pfocr_ndex", "sandbox", "--data", str(tmp_path), "--seed", str(seed),
-         "--user", "carol", "--password-env", "SANDBOX_TEST_PW"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+    process = start_cli_sandbox("--data", str(tmp_path), "--seed", str(seed), password="pw")
     try:
         banner = [process.stdout.readline() for _ in range(4)]  # type: ignore[union-attr]
         process.send_signal(signal.SIGINT)

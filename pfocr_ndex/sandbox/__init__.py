@@ -1,10 +1,11 @@
 """A local NDEx server for tests, benchmarks and dry runs of ``pfocr-ndex publish``.
 
 It speaks, over real HTTP on 127.0.0.1, the part of the NDEx REST API that ndex2 3.12 uses to
-publish CX2 networks, as ndex-rest does it: Basic auth, asynchronous loading with locked and
-not-yet-validated networks, the NDEx error bodies, network sets stored as folders, and faults
-a front proxy adds (see docs/ndex-api.md). State lives in SQLite, so a sandbox with a
-``data_dir`` survives restarts.
+publish CX2 networks, as ndex-rest does it (docs/sandbox.md maps each behaviour to the ndex-rest
+source it follows): Basic auth before any body is read, v2 and v3 summary shapes, one task queue
+loading networks one at a time, read-only/DOI/certified networks, the NDEx error bodies, network
+sets stored as folders, and faults a front proxy adds. Networks that predate a run come from seed
+files. State lives in SQLite, so a sandbox with a ``data_dir`` survives restarts.
 
 >>> from ndex2.client import Ndex2
 >>> with NdexSandbox(users={"alice": "secret"}, load_delay=0) as sb:      # doctest: +SKIP
@@ -26,6 +27,7 @@ import orjson
 
 from .errors import parse_uuid
 from .faults import FAULT_KINDS, Fault, FaultPlan
+from .local import SANDBOX_PASSWORD, SANDBOX_USER, local_sandbox
 from .seed import SeedNetwork, read_seed_file
 from .server import RequestRecord, SandboxHTTPServer
 from .store import DB_FILENAME, DEFAULT_DISK_QUOTA, SandboxStore
@@ -34,11 +36,14 @@ from .tasks import TaskQueue
 __all__ = [
     "DEFAULT_RECORD_LIMIT",
     "FAULT_KINDS",
+    "SANDBOX_PASSWORD",
+    "SANDBOX_USER",
     "Fault",
     "FaultPlan",
     "NdexSandbox",
     "RequestRecord",
     "SeedNetwork",
+    "local_sandbox",
     "read_seed_file",
 ]
 
@@ -75,6 +80,7 @@ class NdexSandbox:
     faults : :class:`FaultPlan` (``sb.faults.add("status", status=503)``).
     latency : seconds added to every request.
     requests : snapshot list of :class:`RequestRecord` (method, path, query, status).
+    seeded : (networks added, networks already there) from ``seed``.
     record_limit : how many requests :attr:`requests` keeps (``None``: unbounded).
     """
 
