@@ -108,7 +108,7 @@ def build_corpus(root: Path, n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     for i in range(n):
         figid, text, tables = rng.choice(sample)
-        pmcid, stem = figid.split("__", 1)
+        _pmcid, stem = figid.split("__", 1)
         new_figid = f"PMC{90_000_000 + i}__{stem}"
         (figures / f"{new_figid}.md").write_bytes(text.replace(figid.encode(), new_figid.encode()))
         for kind, table in tables.items():
@@ -169,7 +169,7 @@ def main() -> None:
             f"in {work}"
         )
 
-        rows = []
+        rows: list[dict] = []
 
         def measure(label: str, code: str, db: Path, extra: object) -> dict:
             out = work / f"out-{len(rows)}"

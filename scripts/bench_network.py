@@ -67,14 +67,14 @@ def main() -> None:
             # a fresh folder each pass: every write creates its file, as in a first conversion
             shutil.rmtree(outdir)
             os.mkdir(outdir)
-            best = [min(b, s) for b, s in zip(best, one_pass(paths, outdir))]
+            best = [min(b, s) for b, s in zip(best, one_pass(paths, outdir), strict=False)]
     finally:
         shutil.rmtree(outdir, ignore_errors=True)
     print(
         f"{len(paths)} records, {nodes} nodes ({nodes / len(paths):.1f}/figure), best of {args.rounds} passes, "
         f"output in {os.path.dirname(outdir)}"
     )
-    for stage, seconds in zip(STAGES, best):
+    for stage, seconds in zip(STAGES, best, strict=False):
         print(f"{stage:<14} {seconds / len(paths) * 1e6:8.1f} µs/figure {seconds / nodes * 1e6:6.2f} µs/node")
     total = sum(best)
     print(f"{'total':<14} {total / len(paths) * 1e6:8.1f} µs/figure {len(paths) / total:9.0f} figures/s")

@@ -14,6 +14,7 @@ import sys
 import threading
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -1028,7 +1029,7 @@ def test_translated_style_in_cytoscape_js(browser, tmp_path, tab):
         return {width: e.numericStyle('width'), color: e.style('line-color'),
                 arrow: e.style('target-arrow-shape')}; }""")
     scores = {0: 0.2, 1: 7}
-    band = HAND_MADE[5]["visualProperties"][0]["nodeMapping"]["NODE_WIDTH"]["definition"]["map"][1]
+    band: Any = HAND_MADE[5]["visualProperties"][0]["nodeMapping"]["NODE_WIDTH"]["definition"]["map"][1]  # type: ignore[index]
     expected_width_1 = band["minVPValue"] + (scores[1] - band["min"]) / (band["max"] - band["min"]) * (
         band["maxVPValue"] - band["minVPValue"]
     )

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -85,7 +85,7 @@ def sb(db: Path) -> Iterator[NdexSandbox]:
             (OTHERS, "someone-else", {}),
         ):
             path = record(db, figid)
-            sandbox.seed_network(owner, network_2020(path), uuid=read_record(path).ndex, **flags)  # type: ignore[arg-type]
+            sandbox.seed_network(owner, network_2020(path), uuid=read_record(path).ndex, **flags)
         yield sandbox
 
 
@@ -161,9 +161,7 @@ def test_status_says_each_situation_and_changes_nothing(sb: NdexSandbox, db: Pat
     point(db, EMPTY[0], str(client.save_new_cx2_network(network_2020(record(db, EMPTY[0])))).rsplit("/", 1)[-1])
 
     before, mark = snapshot(db), len(sb.requests)
-    run = cli(
-        "status", str(db), "--json", str(tmp_path / "status.json"), cwd=tmp_path, env=cli_env(sb, user=TYPED)
-    )
+    run = cli("status", str(db), "--json", str(tmp_path / "status.json"), cwd=tmp_path, env=cli_env(sb, user=TYPED))
     assert run.returncode == 0, run.stderr
     assert snapshot(db) == before
     served = sb.requests[mark:]
@@ -211,8 +209,9 @@ def test_a_run_killed_between_unlock_and_relock_restores_the_flag(sb: NdexSandbo
 
 def test_mixed_case_user_name_and_lost_creates_make_no_duplicates(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
     sb.faults.add("lost_response", method="POST", path_regex=r"^/v3/networks$", count=3)
-    report = NdexPublisher(sb.url, TYPED, PASSWORD, state_dir=tmp_path / "s", poll_interval=0.03, lost_grace=0.05,
-                           echo=lambda line: None).publish([db])
+    report = NdexPublisher(
+        sb.url, TYPED, PASSWORD, state_dir=tmp_path / "s", poll_interval=0.03, lost_grace=0.05, echo=lambda line: None
+    ).publish([db])
     assert report.failed == 0 and report.counts()["created"] == 5
     assert_published(sb, db, EMPTY, owner=ACCOUNT)
     assert sum(1 for r in uploads(sb) if r.method == "POST") == 5
@@ -276,7 +275,11 @@ def test_two_runs_on_one_database_from_two_folders(sb: NdexSandbox, db: Path, tm
         procs.append(
             subprocess.Popen(
                 [sys.executable, "-m", "pfocr_ndex", "publish", str(db), "-q"],
-                cwd=tmp_path / name, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                cwd=tmp_path / name,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
         )
         time.sleep(0.3)  # the first one holds the lock
@@ -300,7 +303,7 @@ def test_out_of_disk_space_stops_the_run_in_one_line(db: Path, tmp_path: Path) -
         assert "You have used all allocated disk space" in run.stderr
         created = len(sb.networks_of("alice"))
         assert 1 <= created < 5
-        filled = [f for f in EMPTY + [MISSING] if read_ndex_field(record(db, f)) not in ("", MISSING_UUID)]
+        filled = [f for f in [*EMPTY, MISSING] if read_ndex_field(record(db, f)) not in ("", MISSING_UUID)]
         assert len(filled) == created
         posts = [r for r in uploads(sb) if r.method == "POST"]
         assert len(posts) <= created + 1  # one refused create, then no more uploads
@@ -336,8 +339,13 @@ def test_a_full_disk_under_the_state_dir_is_one_line(sb: NdexSandbox, db: Path, 
     state = tmp_path / "state"
     command = [sys.executable, "-m", "pfocr_ndex", "publish", str(db), "-q", "--workers", "1"]
     run = subprocess.run(
-        [*command, "--state-dir", str(state)], env=cli_env(sb, user=TYPED), cwd=tmp_path, capture_output=True,
-        text=True, timeout=120, preexec_fn=small_files,
+        [*command, "--state-dir", str(state)],
+        env=cli_env(sb, user=TYPED),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
     )
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "cannot write the publish journal: File too large" in run.stderr
@@ -381,7 +389,7 @@ def test_non_ascii_password_and_user_info_in_the_server_address(db: Path, tmp_pa
 class HostileServer:
     """An HTTP server on 127.0.0.1 answering every request with ``reply(conn)``."""
 
-    def __init__(self, reply) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, reply: Callable[[socket.socket], None]) -> None:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
@@ -425,7 +433,9 @@ def _endless(conn: socket.socket) -> None:
 
 
 def _list(conn: socket.socket) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]")
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -433,13 +443,23 @@ def _list(conn: socket.socket) -> None:
     [(_drip, "timeout"), (_endless, "answer too large"), (_list, "answered list, not a JSON dict")],
     ids=["drip", "endless", "list-for-object"],
 )
-def test_hostile_servers_stop_the_run_in_one_line(db: Path, tmp_path: Path, reply, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_servers_stop_the_run_in_one_line(
+    db: Path, tmp_path: Path, reply: Callable[[socket.socket], None], message: str
+) -> None:
     server = HostileServer(reply)
     try:
         before = snapshot(db)
         started = time.monotonic()
-        pub = NdexPublisher(server.url, "alice", PASSWORD, state_dir=tmp_path / "s", timeout=1.0, retries=1,
-                            backoff=0.01, echo=lambda line: None)
+        pub = NdexPublisher(
+            server.url,
+            "alice",
+            PASSWORD,
+            state_dir=tmp_path / "s",
+            timeout=1.0,
+            retries=1,
+            backoff=0.01,
+            echo=lambda line: None,
+        )
         pub.client._ndex._uploads.max_bytes = pub.client._ndex.s.max_bytes = 1 << 20
         with pytest.raises(PublishError) as caught:
             pub.publish([db])

@@ -181,6 +181,12 @@ def aspect(doc: list, name: str, nth: int = 0) -> list:
     return [f[name] for f in doc if name in f][nth]
 
 
+def _appended(doc: list, name: str, element: object) -> list:
+    """``doc`` with ``element`` added to its aspect ``name``."""
+    aspect(doc, name).append(element)
+    return doc
+
+
 def index_of(doc: list, name: str) -> int:
     return next(i for i, f in enumerate(doc) if name in f)
 
@@ -316,18 +322,18 @@ MUTATIONS = [
     ),
     (
         "count-mismatch-absent-aspect",
-        lambda doc: (aspect(doc, "metaData").append({"name": "edges", "elementCount": 1}), doc)[1],
+        lambda doc: _appended(doc, "metaData", {"name": "edges", "elementCount": 1}),
         "Element count mismatch in aspect edges. Metadata declared element count 1, but 0 was received in CX.",
     ),
     (
         "metadata-without-name",
-        lambda doc: (aspect(doc, "metaData").append({"elementCount": 1}), doc)[1],
+        lambda doc: _appended(doc, "metaData", {"elementCount": 1}),
         "'name' is required",
     ),
     # §3 attributeDeclarations
     (
         "two-declaration-elements",
-        lambda doc: (aspect(doc, "attributeDeclarations").append({}), doc)[1],
+        lambda doc: _appended(doc, "attributeDeclarations", {}),
         "Only one attributeDeclarations element is allowed",
     ),
     (
@@ -392,7 +398,7 @@ MUTATIONS = [
     # §4 networkAttributes
     (
         "two-network-attribute-elements",
-        lambda doc: (aspect(doc, "networkAttributes").append({"name": "x"}), doc)[1],
+        lambda doc: _appended(doc, "networkAttributes", {"name": "x"}),
         "Only one networkAttributes element is allowed in CX.",
     ),
     ("name-too-long", _set(net, "name", "x" * 501), "name has 501 characters; NDEx stores at most 500"),
@@ -485,7 +491,7 @@ MUTATIONS_FULL = [
     ("mapping-without-definition", _del(node_mapping("NODE_SHAPE"), "definition"), "NODE_SHAPE has no definition"),
     (
         "editor-properties-shape",
-        lambda doc: (aspect(doc, "visualEditorProperties").append({"x": 1}), doc)[1],
+        lambda doc: _appended(doc, "visualEditorProperties", {"x": 1}),
         "visualEditorProperties: expected elements",
     ),
 ]
