@@ -47,6 +47,7 @@ from typing import Any, Literal, NamedTuple
 import orjson
 import requests
 
+from . import layout
 from .credentials import DEFAULT_SERVER, normalize_server
 from .cx2 import network_attributes
 from .errors import PfocrError
@@ -178,11 +179,13 @@ def resolve_target(text: str, db: str | PathLike[str] = ".") -> Target:
         return Target(text, "record" if path.suffix == ".md" else "cx2", path)
     if is_uuid(text):
         return Target(text, "ndex")
-    record = Path(db) / "_figures" / f"{text.removesuffix('.md')}.md"
+    record = layout.record_path(db, text.removesuffix(layout.RECORD_SUFFIX))
     if "/" not in text and _is_file(record):
         return Target(text, "record", record)
     shown = text if len(text) <= 80 else text[:77] + "..."
-    raise PfocrError(f"not a CX2 file, a figure record, a figure id in {Path(db) / '_figures'} or an NDEx UUID", shown)
+    raise PfocrError(
+        f"not a CX2 file, a figure record, a figure id in {Path(db, layout.FIGURES)} or an NDEx UUID", shown
+    )
 
 
 # --- py4cytoscape, imported quietly, its requests bounded -----------------------------------------

@@ -34,8 +34,9 @@ from markupsafe import Markup
 from .cx2 import network_attributes
 from .errors import PfocrError
 from .fsutil import atomic_write_bytes, atomic_write_text
+from .layout import iter_record_paths
 from .network import build_network, load_style
-from .records import iter_record_paths, read_record
+from .records import read_record
 from .style.cytoscapejs import cytoscape_elements, cytoscape_style, cytoscape_view, data_key
 
 __all__ = [
@@ -286,15 +287,6 @@ def _figure_context(figid: str, filename: str, cx2: list[dict], node_count: int,
     }
 
 
-def _record_paths(paths: Iterable[str | PathLike[str]], on_error: Callable[[PfocrError], None]) -> Iterator[Path]:
-    """``iter_record_paths`` one argument at a time, so a missing path is one error, not the end of the run."""
-    for given in paths:
-        try:
-            yield from iter_record_paths([given])
-        except PfocrError as err:
-            on_error(err)
-
-
 def _os_error(doing: str, err: OSError, path: str | PathLike[str]) -> PfocrError:
     return PfocrError(f"{doing}: {err.strerror or err}", path)
 
@@ -304,7 +296,7 @@ def _previewable(
 ) -> Iterator[tuple[Path, dict]]:
     """``(record path, page context)`` of the records under ``paths``; bad records go to ``on_error``, skipped."""
     used: set[str] = set()
-    for path in _record_paths(paths, on_error):
+    for path in iter_record_paths(paths, on_error):
         try:
             record = read_record(path)
             network = build_network(record, style)

@@ -36,9 +36,9 @@ from typing import Any, NamedTuple
 from . import layout
 from .errors import RecordError
 from .frontmatter import decode, parse_mapping, yaml_text
-from .layout import TABLE_KINDS, iter_record_paths
+from .layout import TABLE_KINDS
 
-__all__ = ["Entity", "FigureRecord", "RecordError", "iter_record_paths", "read_record"]
+__all__ = ["Entity", "FigureRecord", "RecordError", "read_record"]
 
 ENTITY_SOURCE_TABLES = "tables"
 ENTITY_SOURCE_RECORD_LISTS = "record lists"

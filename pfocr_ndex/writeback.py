@@ -41,7 +41,6 @@ from .errors import PfocrError, RecordError
 from .frontmatter import decode, parse_mapping, set_key, yaml_text
 from .fsutil import atomic_write_bytes, remove_stale_temp_files, rewrite_file
 from .layout import iter_record_paths
-from .layout import ndex_map_path as database_map_path
 
 __all__ = [
     "LOCK_NAME",
@@ -49,7 +48,6 @@ __all__ = [
     "FillReport",
     "NdexMap",
     "database_lock",
-    "database_map_path",
     "fill_from_map",
     "is_uuid",
     "read_ndex_field",

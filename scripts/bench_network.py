@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from pfocr_ndex.fsutil import atomic_write_bytes
+from pfocr_ndex.layout import iter_record_paths
 from pfocr_ndex.network import build_network
-from pfocr_ndex.records import iter_record_paths, read_record
+from pfocr_ndex.records import read_record
 from pfocr_ndex.validate import validate_cx2
 
 STAGES = ("read_record", "build_network", "validate_cx2", "to_json", "atomic write")

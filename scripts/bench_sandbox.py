@@ -19,8 +19,9 @@ from pathlib import Path
 
 from ndex2.client import Ndex2
 
+from pfocr_ndex.layout import iter_record_paths
 from pfocr_ndex.network import build_network
-from pfocr_ndex.records import iter_record_paths, read_record
+from pfocr_ndex.records import read_record
 from pfocr_ndex.sandbox import NdexSandbox
 
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000

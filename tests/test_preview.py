@@ -21,6 +21,7 @@ import pytest
 from pfocr_ndex import preview
 from pfocr_ndex.cli import main
 from pfocr_ndex.errors import PfocrError
+from pfocr_ndex.layout import iter_record_paths
 from pfocr_ndex.network import build_network
 from pfocr_ndex.preview import (
     CYTOSCAPE_JS_CDN_URL,
@@ -35,7 +36,7 @@ from pfocr_ndex.preview import (
     subresource_integrity,
     write_preview,
 )
-from pfocr_ndex.records import iter_record_paths, read_record
+from pfocr_ndex.records import read_record
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DB = REPO / "tests" / "data" / "pfocr"  # as conftest.SAMPLE_DB (importable whether or not tests/ is a package)

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from pfocr_ndex.errors import PfocrError, RecordError
+from pfocr_ndex.layout import ndex_map_path
 from pfocr_ndex.records import read_record
 from pfocr_ndex.writeback import (
     LOCK_NAME,
     NdexMap,
     database_lock,
-    database_map_path,
     fill_from_map,
     read_ndex_field,
     set_ndex_field,
@@ -110,7 +110,7 @@ def test_set_refuses_a_non_uuid(sample_db: Path) -> None:
 
 
 def test_map_keeps_order_replaces_and_appends(sample_db: Path) -> None:
-    map_path = database_map_path(sample_db / "_figures" / f"{EMPTY}.md")
+    map_path = ndex_map_path(sample_db / "_figures" / f"{EMPTY}.md")
     assert map_path == sample_db / "_data" / "ndex_map.tsv"
     before = map_path.read_text().splitlines()
     ndex_map = NdexMap(map_path)
