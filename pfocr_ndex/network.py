@@ -44,6 +44,7 @@ from urllib.parse import quote
 
 import orjson
 
+from .cx2 import aspect_elements, network_attributes
 from .errors import PfocrError
 from .records import Entity, FigureRecord
 from .style import load_style, read_template
@@ -108,23 +109,23 @@ class FigureNetwork:
         """A ``networkx.Graph``: node keys are CX2 ids, node attributes ``v`` plus ``x``/``y``,
         graph attributes the network attributes.
 
-        >>> G = build_network(record).to_networkx()          # doctest: +SKIP
-        >>> G.graph["pmcId"], G.nodes[0]["name"], G.nodes[0]["x"]   # doctest: +SKIP
-        ('PMC12170841', 'IL4', 52.0)
+        >>> from pfocr_ndex.records import read_record
+        >>> record = read_record("tests/data/pfocr/_figures/PMC12170841__IJN-20-7415-g0001.md")
+        >>> G = build_network(record).to_networkx()
+        >>> G.graph["pmcId"], G.nodes[0]["name"], G.number_of_nodes() == len(record.entities)
+        ('PMC12170841', 'IL4', True)
         """
         import networkx as nx
 
-        aspects = {name: elements for fragment in self.cx2 for name, elements in fragment.items()}
         graph = nx.Graph()
-        for attributes in aspects.get("networkAttributes", ()):
-            graph.graph.update(attributes)
-        for node in aspects.get("nodes", ()):
+        graph.graph.update(network_attributes(self.cx2))
+        for node in aspect_elements(self.cx2, "nodes"):
             data = dict(node.get("v", {}))
             for axis in ("x", "y", "z"):
                 if axis in node:
                     data[axis] = node[axis]
             graph.add_node(node["id"], **data)
-        for edge in aspects.get("edges", ()):
+        for edge in aspect_elements(self.cx2, "edges"):
             graph.add_edge(edge["s"], edge["t"], id=edge["id"], **edge.get("v", {}))
         return graph
 

@@ -96,7 +96,9 @@ def main() -> int:
     parser.add_argument("--figures", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every request")
-    parser.add_argument("--load-delay", type=float, default=0.2, help="seconds the sandbox takes to load a network")
+    parser.add_argument(
+        "--load-delay", type=float, default=0.01, help="seconds the sandbox takes to load each network, one at a time"
+    )
     parser.add_argument(
         "--baseline-figures", type=int, default=40, help="figures for the (slow) straightforward comparison"
     )

@@ -865,6 +865,23 @@ def test_network_set_is_a_private_folder_until_made_public(sandbox):
     assert sandbox.set_members(set_id) == listed
 
 
+def test_home_folder_lists_the_users_top_folders_and_networks(sandbox):
+    client, bob = client_for(sandbox), client_for(sandbox, "bob", "bobpw")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        set_id = uuid_of(client.create_networkset("PFOCR", "all figures"))
+    inner = client.files.create_folder("inner", parent=set_id)
+    top = uuid_of(client.save_new_cx2_network(make_cx2("top")))
+    bob.files.create_folder("bob's")
+    folders = client.files.list_folder_items(item_type="FOLDER")
+    assert [(f["uuid"], f["name"], f["type"]) for f in folders] == [(set_id, "PFOCR", "FOLDER")]  # not inner's
+    assert inner not in {f["uuid"] for f in folders}
+    assert [n["uuid"] for n in client.files.list_folder_items(item_type="NETWORK")] == [top]
+    anonymous = raw(sandbox, "GET", "/v3/files/folders/home/list", auth=None)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["message"] == "You must be logged in to list your home folder."
+
+
 def test_networks_cannot_be_created_in_another_users_folder(sandbox):
     folder_id = client_for(sandbox).files.create_folder("alice's")
     bob = client_for(sandbox, "bob", "bobpw")

@@ -22,11 +22,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -615,6 +616,11 @@ class PublishRun:
             self.set_queue.append((fig.figid, uuid))
             if len(self.set_queue) >= self.options.set_batch:
                 self.flush_set()
+            elif self._set_parts is None:
+                # find or make the set now, while uploads run, rather than after the last one
+                with contextlib.suppress(CallFailed):  # flush_set tries again and reports
+                    self.set_parts()
+                    self.set_id(next(self.set_names()))
         if not self.options.fill:
             return None
         try:
@@ -679,11 +685,13 @@ class PublishRun:
             held.update(uuid for _, uuid in batch)
             self.record("inset", set=set_id, figids=[figid for figid, _ in batch])
 
-    def set_names(self) -> list[str]:
+    def set_names(self) -> Iterator[str]:
         """The names the network set's parts have (the first part has the set's own name)."""
         base = self.options.network_set
         assert base is not None
-        return [base if part == 1 else f"{base} (part {part})" for part in range(1, 10_000)]
+        yield base
+        for part in itertools.count(2):
+            yield f"{base} (part {part})"
 
     def is_set_part(self, name: str) -> bool:
         base = self.options.network_set
@@ -712,6 +720,7 @@ class PublishRun:
             return known
         set_id = self.client.create_network_set(name, SET_DESCRIPTION, self.options.visibility)
         self.record("set", name=name, id=set_id)
+        self._set_parts[set_id] = set()
         return set_id
 
     def note(self, message: str) -> None:

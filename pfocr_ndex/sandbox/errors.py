@@ -1,7 +1,7 @@
 """NDEx error answers of the sandbox, and the parsing failures ndex-rest turns into them.
 
 Status and ``errorCode`` per exception class follow ndex-object-model ``model/exceptions/*`` and
-ndex-rest ``rest/exceptions/mappers/*`` (see ``/work/research/ndex-rest-facts.md`` §11).
+ndex-rest ``rest/exceptions/mappers/*`` (see ``docs/ndex-rest-notes.md`` §11).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from ..cx2 import aspect_elements
 from ..validate import validate_cx2
 
 __all__ = ["LoadFailure", "load_cx2", "replace_network_attributes", "typed_value"]
@@ -34,19 +35,11 @@ def _network_attribute_value_text(value: Any, data_type: str) -> str:
     return str(value)
 
 
-def _aspect_elements(cx2: list[Any], aspect: str) -> list[Any]:
-    elements: list[Any] = []
-    for fragment in cx2:
-        if isinstance(fragment, dict) and isinstance(fragment.get(aspect), list):
-            elements.extend(fragment[aspect])
-    return elements
-
-
 def _summarize_cx2(cx2: Any) -> dict[str, Any]:
     """What ``CX2NetworkLoader`` records about an accepted network."""
-    declarations = _aspect_elements(cx2, "attributeDeclarations")
+    declarations = aspect_elements(cx2, "attributeDeclarations")
     declared = declarations[0].get("networkAttributes", {}) if declarations else {}
-    attributes_list = _aspect_elements(cx2, "networkAttributes")
+    attributes_list = aspect_elements(cx2, "networkAttributes")
     attributes = attributes_list[0] if attributes_list else {}
     properties = []
     for key, value in attributes.items():
@@ -65,8 +58,8 @@ def _summarize_cx2(cx2: Any) -> dict[str, Any]:
             raise LoadFailure(
                 f"DB error when saving network summary: ERROR: value too long for type character varying({limit})"
             )
-    nodes = _aspect_elements(cx2, "nodes")
-    status = _aspect_elements(cx2, "status")
+    nodes = aspect_elements(cx2, "nodes")
+    status = aspect_elements(cx2, "status")
     warnings = []
     if status and isinstance(status[0], dict) and status[0].get("error"):
         warnings.append("Message from Status aspect: " + str(status[0]["error"]))
@@ -76,7 +69,7 @@ def _summarize_cx2(cx2: Any) -> dict[str, Any]:
         "version": attributes.get("version"),
         "properties": properties,
         "node_count": len(nodes),
-        "edge_count": len(_aspect_elements(cx2, "edges")),
+        "edge_count": len(aspect_elements(cx2, "edges")),
         "has_layout": any(isinstance(n, dict) and "x" in n for n in nodes),
         "warnings": warnings,
     }
