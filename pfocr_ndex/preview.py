@@ -44,6 +44,7 @@ __all__ = [
     "CYTOSCAPE_JS_ENV",
     "CYTOSCAPE_JS_INTEGRITY",
     "CYTOSCAPE_JS_VERSION",
+    "HEADLESS_CHROMIUM_ARGS",
     "NDEX_VIEWER_URL",
     "PreviewResult",
     "cytoscape_elements",
@@ -55,6 +56,17 @@ __all__ = [
     "sanitize_html",
     "subresource_integrity",
     "write_preview",
+]
+
+# Flags for Debian's Chromium driven headless (tests, benchmarks, the README screenshot): as root it needs
+# --no-sandbox, and without the background-networking flags it keeps trying hosts this machine cannot reach.
+HEADLESS_CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 NDEX_VIEWER_URL = "https://www.ndexbio.org/viewer/networks/"

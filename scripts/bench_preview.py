@@ -19,17 +19,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from pfocr_ndex.preview import HEADLESS_CHROMIUM_ARGS as CHROMIUM_ARGS
 from pfocr_ndex.preview import write_preview
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DATA = re.compile(r'(<script type="application/json" id="figure-data"[^>]*>)(.*?)(</script>)', re.S)
 
 

@@ -36,6 +36,7 @@ from pfocr_ndex.preview import (
     subresource_integrity,
     write_preview,
 )
+from pfocr_ndex.preview import HEADLESS_CHROMIUM_ARGS as CHROMIUM_ARGS
 from pfocr_ndex.records import read_record
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,14 +45,6 @@ STYLE_TEMPLATE = REPO / "templates" / "pfocr-style.cx2.json"
 ARTIFACTS = REPO / "test-artifacts"
 NODE_MODULES_CYTOSCAPE = REPO / "node_modules" / "cytoscape" / "dist" / "cytoscape.min.js"  # after `npm ci`
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Genes + chemicals + a disease; genes + miRNAs + chemicals; genes + chemicals + keywords with an NDEx UUID;
 # genes only with a UUID; chemicals only.
