@@ -392,7 +392,7 @@ def _keyword_type(word: str, in_gene_part: bool) -> str:
     if chemical_like:
         return "chemical"
     if in_gene_part and len(word) <= 30 and _SYMBOL_LIKE.fullmatch(word):
-        return _gene_type(word)
+        return _gene_type(word) if word[:3] in _MIR_PREFIXES else "gene"  # the common case without a call
     return "keyword"
 
 
