@@ -112,7 +112,8 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="http-deadlines", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0][2] is watch:  # only a new earliest deadline needs the thread to wake
+                self._wake.notify()
 
     def _run(self) -> None:
         while True:

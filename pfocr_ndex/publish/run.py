@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import queue
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -165,11 +164,11 @@ class PublishRun:
         self.verifying: dict[str, _Uploaded] = {}
         self.lost: list[_Lost] = []
         self.stopped: str | None = None  # why no more uploads may start (set by the thread that met it)
-        self.upload_slots = threading.BoundedSemaphore(options.workers)
         self.candidates: dict[str, list[NetworkInfo]] | None = None  # the account's networks by figid
         self.set_queue: list[tuple[str, str]] = []  # (figid, uuid) verified, waiting to join the network set
         self._set_parts: dict[str, set[str]] | None = None  # set part id → its member networks
         self.maps: dict[Path, NdexMap | None] = {}
+        self.map_of_folder: dict[Path, Path | None] = {}
         self.locks = contextlib.ExitStack()  # the databases written into, locked for the run
         self.locked: set[Path] = set()
         self.written = 0
@@ -181,8 +180,12 @@ class PublishRun:
     def execute(self, paths: Iterable[Path]) -> None:
         """Run over every record path; the outcomes go to the report."""
         workers = self.options.workers
-        with ThreadPoolExecutor(workers * 2, thread_name_prefix="publish") as pool:
-            self.pool = pool
+        # Separate pools: an upload never waits behind networks being built (at most ``workers`` of each).
+        with (
+            ThreadPoolExecutor(workers, thread_name_prefix="prepare") as preparing,
+            ThreadPoolExecutor(workers, thread_name_prefix="upload") as uploading,
+        ):
+            self.pools = {True: preparing, False: uploading}
             try:
                 for path in paths:
                     if self.stopped:
@@ -204,12 +207,13 @@ class PublishRun:
                     self.fail(lost.fig, None, f"create answer lost ({lost.reason}) and the network was not found")
                 self.flush_set()
             except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
+                for pool in self.pools.values():
+                    pool.shutdown(wait=False, cancel_futures=True)
                 raise
 
     def submit(self, fn: Callable[..., _Result], *args: Any) -> None:
         preparing = fn == self.prepare
-        future = self.pool.submit(self._guarded, fn, *args)
+        future = self.pools[preparing].submit(self._guarded, fn, *args)
         future.add_done_callback(lambda done: self.results.put((preparing, done)))
         self.in_flight += 1
         self.preparing += preparing
@@ -460,14 +464,13 @@ class PublishRun:
     # -- upload (workers) --
 
     def upload_figure(self, fig: PreparedFigure, action: Action) -> _Result:
-        """Create or update one network (at most ``workers`` at a time; the other threads build networks)."""
-        with self.upload_slots:
-            if self.stopped:  # queued before the run stopped
-                return FigureOutcome(fig.figid, str(fig.path), "failed", action.uuid, f"not uploaded: {self.stopped}")
-            result = self._upload(fig, action)
-            if isinstance(result, _Stop):
-                self.stopped = result.message  # no upload waiting for a slot may start now
-            return result
+        """Create or update one network (in the upload pool: at most ``workers`` at a time)."""
+        if self.stopped:  # queued before the run stopped
+            return FigureOutcome(fig.figid, str(fig.path), "failed", action.uuid, f"not uploaded: {self.stopped}")
+        result = self._upload(fig, action)
+        if isinstance(result, _Stop):
+            self.stopped = result.message  # no queued upload may start now
+        return result
 
     def _upload(self, fig: PreparedFigure, action: Action) -> _Result:
         assert self.client is not None
@@ -599,7 +602,11 @@ class PublishRun:
     # -- write-back, map, network set --
 
     def ndex_map(self, record: Path) -> NdexMap | None:
-        map_path = ndex_map_path(record)
+        """The map of the record's database (read once a run), None outside a database or when unreadable."""
+        folder = record.parent
+        if folder not in self.map_of_folder:  # asked twice per figure: look the file up once per folder
+            self.map_of_folder[folder] = ndex_map_path(record)
+        map_path = self.map_of_folder[folder]
         if map_path is None:
             return None
         if map_path not in self.maps:
