@@ -122,6 +122,15 @@ class _Lost:
 
 
 @dataclass
+class _Polled:
+    """The answer to a verification poll: the summaries of ``ids``, or why there are none."""
+
+    ids: list[str]
+    summaries: dict[str, NetworkInfo] | None
+    problem: str | None = None
+
+
+@dataclass
 class _Stop:
     """A worker met a problem that ends the run (the account is out of disk space)."""
 
@@ -129,7 +138,7 @@ class _Stop:
     message: str
 
 
-_Result = FigureOutcome | PreparedFigure | _Uploaded | _Lost | _Stop
+_Result = FigureOutcome | PreparedFigure | _Uploaded | _Lost | _Stop | _Polled
 
 
 class PublishRun:
@@ -156,7 +165,7 @@ class PublishRun:
         self.echo = echo
         self.style = style
         self.upload = upload
-        self.results: queue.SimpleQueue[tuple[bool, Future[_Result]]] = queue.SimpleQueue()  # (a prepare?, done)
+        self.results: queue.SimpleQueue[tuple[str, Future[_Result]]] = queue.SimpleQueue()  # (pool, done task)
         self.in_flight = 0  # tasks in the pool (preparing or uploading)
         self.preparing = 0
         self.input_done = False
@@ -173,6 +182,7 @@ class PublishRun:
         self.locked: set[Path] = set()
         self.written = 0
         self.last_poll = 0.0
+        self.polling = False  # a verification poll is in flight
         self.bar = tqdm(unit="fig", desc=report.command, disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
     # -- driving --
@@ -180,12 +190,14 @@ class PublishRun:
     def execute(self, paths: Iterable[Path]) -> None:
         """Run over every record path; the outcomes go to the report."""
         workers = self.options.workers
-        # Separate pools: an upload never waits behind networks being built (at most ``workers`` of each).
+        # Separate pools: an upload never waits behind networks being built (at most ``workers`` of each), and
+        # verification polls run beside them, so the main thread never waits on the network while uploads could go on.
         with (
             ThreadPoolExecutor(workers, thread_name_prefix="prepare") as preparing,
             ThreadPoolExecutor(workers, thread_name_prefix="upload") as uploading,
+            ThreadPoolExecutor(1, thread_name_prefix="verify") as polling,
         ):
-            self.pools = {True: preparing, False: uploading}
+            self.pools = {"prepare": preparing, "upload": uploading, "verify": polling}
             try:
                 for path in paths:
                     if self.stopped:
@@ -194,7 +206,7 @@ class PublishRun:
                         self.lock_database(path)
                     while self.in_flight >= workers * 6 or len(self.verifying) >= self.options.max_unverified:
                         self.step(block=True)
-                    self.submit(self.prepare, path)
+                    self.submit("prepare", self.prepare, path)
                     self.step(block=False)
                 self.input_done = True
                 self.drain()
@@ -211,12 +223,11 @@ class PublishRun:
                     pool.shutdown(wait=False, cancel_futures=True)
                 raise
 
-    def submit(self, fn: Callable[..., _Result], *args: Any) -> None:
-        preparing = fn == self.prepare
-        future = self.pools[preparing].submit(self._guarded, fn, *args)
-        future.add_done_callback(lambda done: self.results.put((preparing, done)))
+    def submit(self, pool: str, fn: Callable[..., _Result], *args: Any) -> None:
+        future = self.pools[pool].submit(self._guarded, fn, *args)
+        future.add_done_callback(lambda done: self.results.put((pool, done)))
         self.in_flight += 1
-        self.preparing += preparing
+        self.preparing += pool == "prepare"
 
     @staticmethod
     def _guarded(fn: Callable[..., _Result], *args: Any) -> _Result:
@@ -258,9 +269,9 @@ class PublishRun:
         except queue.Empty:
             done = None
         if done is not None:
-            preparing, future = done
+            pool, future = done
             self.in_flight -= 1
-            self.preparing -= preparing
+            self.preparing -= pool == "prepare"
             self.handle(future.result())
         if self.waiting and self._decision_due():
             self.decide_waiting()
@@ -297,6 +308,8 @@ class PublishRun:
             self.verifying[result.uuid] = result
         elif isinstance(result, _Lost):
             self.lost.append(result)
+        elif isinstance(result, _Polled):
+            self.verified(result)
         elif isinstance(result, _Stop):
             self.halt(result.message)
             self.fail(result.fig, None, result.message)
@@ -441,7 +454,7 @@ class PublishRun:
         elif self.stopped:
             self.fail(fig, action.uuid, f"not uploaded: {self.stopped}")
         else:
-            self.submit(self.upload_figure, fig, action)
+            self.submit("upload", self.upload_figure, fig, action)
 
     def dry_run_outcome(self, fig: PreparedFigure) -> None:
         st = self.journal.state(fig.figid)
@@ -530,19 +543,33 @@ class PublishRun:
     # -- verification (main thread) --
 
     def verify(self) -> None:
-        assert self.client is not None
+        """Start a poll of the summaries of uploaded networks (one at a time; answered in ``verified``)."""
+        if self.polling:
+            return
+        self.polling = True
         self.last_poll = time.monotonic()
-        ids = list(self.verifying)[: self.options.lookup_batch]
+        self.submit("verify", self.poll, list(self.verifying)[: self.options.lookup_batch])
+
+    def poll(self, ids: list[str]) -> _Polled:
+        assert self.client is not None
         try:
-            summaries = self.client.summaries(ids)
+            return _Polled(ids, self.client.summaries(ids))
         except CallFailed as failed:
-            for uuid in ids:
-                self.fail_verification(self.verifying.pop(uuid), f"summary unavailable: {failed.problem.message}")
+            return _Polled(ids, None, failed.problem.message)
+        except Exception as exc:  # noqa: BLE001 - a bug fails these figures' verification, not the run
+            return _Polled(ids, None, f"internal error: {type(exc).__name__}: {exc}")
+
+    def verified(self, polled: _Polled) -> None:
+        """Check each polled network: loaded, no error, our content and counts; then complete it."""
+        self.polling = False
+        if polled.summaries is None:
+            for uuid in polled.ids:
+                self.fail_verification(self.verifying.pop(uuid), f"summary unavailable: {polled.problem}")
             return
         now = time.monotonic()
-        for uuid in ids:
+        for uuid in polled.ids:
             item = self.verifying[uuid]
-            info = summaries.get(uuid)
+            info = polled.summaries.get(uuid)
             # errorMessage is final. Until the load has finished (ndex-rest clears the summary of an updated
             # network and marks it completed after its index task), the summary is empty or not yet ours.
             if info is None or (not info.error and (not info.completed or info.digest != item.fig.digest)):
