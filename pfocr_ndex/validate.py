@@ -1,7 +1,14 @@
-"""Check a CX2 document against the rules the NDEx server enforces (see docs: cx2.md).
+"""Check a CX2 document against the rules the NDEx server enforces.
 
 CONTRACT: ``validate_cx2(cx2) -> list[str]`` returns the problems found (empty = valid),
 each one line, worded like the server's own messages where it has one.
+
+The rules and their wording follow the code NDEx runs when it loads a network: ndex-object-model
+``cx2/io/CXReader.java`` (structure, order, the final ``status`` aspect),
+``cx2/aspect/element/core/AttributeDeclaredAspect.java``, ``CxAttributeDeclaration.java`` and
+``DeclarationEntry.java`` (declarations, types, aliases, defaults), and ndex-rest
+``common/persistence/CX2NetworkLoader.java`` (element counts, one ``networkAttributes`` element, coordinates,
+``name``/``version`` lengths) and ``CX2ToCXConverter.java`` (mapping types and data types).
 
 NDEx answers 201 to any upload and runs these checks afterwards, so a network that breaks
 one of them only shows up later as an ``errorMessage`` on its summary. Checking locally

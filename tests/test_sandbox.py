@@ -30,7 +30,7 @@ from pfocr_ndex.validate import validate_cx2
 
 PASSWORD = "secret"
 
-# docs/cx2.md §10: a minimal PFOCR-style network NDEx accepts
+# A minimal PFOCR-style network NDEx accepts
 GENES = [("TP53", "ncbigene:7157"), ("MDM2", "ncbigene:4193"), ("CDKN1A", "ncbigene:1026")]
 
 
@@ -173,7 +173,7 @@ def test_requested_visibility_applies_after_load_and_bad_visibility_is_500(sandb
 def test_invalid_cx2_is_accepted_then_marked_with_error_and_forced_private(sandbox):
     client = client_for(sandbox)
     bad = without_status(make_cx2())
-    expected = "CX document ends without a 'status' aspect defined."  # ndex-rest's text (docs/cx2.md)
+    expected = "CX document ends without a 'status' aspect defined."  # ndex-object-model CXReader's text
     network_id = uuid_of(client.save_new_cx2_network(bad, visibility="PUBLIC"))
     summary = wait_completed(client, network_id)
     assert summary["errorMessage"] == expected

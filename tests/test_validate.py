@@ -11,7 +11,7 @@ import pytest
 
 from pfocr_ndex.validate import validate_cx2, validate_style
 
-# cx2.md §10: a minimal PFOCR-style network NDEx accepts.
+# A minimal PFOCR-style network NDEx accepts (every rule of validate.py satisfied).
 DOC_EXAMPLE = [
     {"CXVersion": "2.0", "hasFragments": False},
     {
@@ -276,7 +276,7 @@ def node_mapping(prop):
 
 
 MUTATIONS = [
-    # §1 structure and order
+    # structure and order (CXReader)
     ("not-an-array", lambda doc: {"nodes": []}, "must be a JSON array"),
     ("no-cxversion-first", lambda doc: doc[1:], "expected to CX version object in the first element"),
     ("cxversion-value", _set(lambda doc: doc[0], "CXVersion", "1.0"), "expected '2.0'"),
@@ -314,7 +314,7 @@ MUTATIONS = [
         _move("attributeDeclarations", "visualProperties"),
         "Attribute name is not declared in attributeDeclarations aspect.",
     ),
-    # §2 metaData
+    # metaData (CX2NetworkLoader)
     (
         "count-mismatch",
         lambda doc: (aspect(doc, "metaData")[2].update(elementCount=3), doc)[1],
@@ -330,7 +330,7 @@ MUTATIONS = [
         lambda doc: _appended(doc, "metaData", {"elementCount": 1}),
         "'name' is required",
     ),
-    # §3 attributeDeclarations
+    # attributeDeclarations (CxAttributeDeclaration, DeclarationEntry)
     (
         "two-declaration-elements",
         lambda doc: _appended(doc, "attributeDeclarations", {}),
@@ -395,7 +395,7 @@ MUTATIONS = [
         lambda doc: (decl(doc)["networkAttributes"].update(s={"d": "double"}), net(doc).update(s=float("nan")), doc)[2],
         "Value nan is not a finite number.",
     ),
-    # §4 networkAttributes
+    # networkAttributes (CX2NetworkLoader)
     (
         "two-network-attribute-elements",
         lambda doc: _appended(doc, "networkAttributes", {"name": "x"}),
@@ -403,7 +403,7 @@ MUTATIONS = [
     ),
     ("name-too-long", _set(net, "name", "x" * 501), "name has 501 characters; NDEx stores at most 500"),
     ("version-too-long", _set(net, "version", "v" * 101), "version has 101 characters; NDEx stores at most 100"),
-    # §5 nodes, edges, references
+    # nodes, edges, references (CX2NetworkLoader)
     ("node-id-missing", _del(node(1), "id"), "Node id is missing."),
     ("node-id-not-int", _set(node(1), "id", "1"), "Node id '1' is not an integer."),
     ("node-id-duplicate", _set(node(1), "id", 0), "Duplicate Id 0 found in aspect nodes."),
@@ -457,7 +457,7 @@ MUTATIONS_FULL = [
         _set(lambda doc: edge(0)(doc)["v"], "count", "3"),
         "edge 0: attribute 'count': Value '3' is not a long.",
     ),
-    # §6 visualProperties
+    # visualProperties (CX2ToCXConverter)
     (
         "mapping-type-missing",
         _del(node_mapping("NODE_LABEL"), "type"),
