@@ -31,3 +31,14 @@ def test_docstring_examples(module_name: str, monkeypatch: pytest.MonkeyPatch) -
     module = importlib.import_module(module_name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+def test_every_subpackage_is_installed() -> None:
+    """pyproject.toml lists packages by hand: a new subpackage missing there is absent from a non-editable install."""
+    import re
+
+    line = re.search(r"^packages = \[(.*)\]$", (ROOT / "pyproject.toml").read_text(), re.M)
+    assert line is not None
+    listed = set(re.findall(r'"([\w.]+)"', line.group(1)))
+    found = {"pfocr_ndex"} | {m.name for m in pkgutil.walk_packages(pfocr_ndex.__path__, "pfocr_ndex.") if m.ispkg}
+    assert found <= listed
