@@ -408,6 +408,8 @@ def _cmd_fill(args: argparse.Namespace) -> int:
 
 
 def _add_sandbox(sub: argparse._SubParsersAction) -> None:
+    from .sandbox.local import DATA_DIR
+
     p = sub.add_parser(
         "sandbox",
         help="run a local NDEx sandbox server",
@@ -420,8 +422,8 @@ def _add_sandbox(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data",
         metavar="DIR",
-        default=".ndex-sandbox",
-        help="folder holding the sandbox database (default .ndex-sandbox)",
+        default=DATA_DIR,
+        help="folder holding the sandbox database (default %(default)s)",
     )
     p.add_argument("--user", metavar="NAME", help="account to create (default: a demo account)")
     p.add_argument(
@@ -445,11 +447,10 @@ def _add_sandbox(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
     import secrets
-    import sqlite3
     import threading
 
     from .sandbox import NdexSandbox
-    from .sandbox.local import SANDBOX_PASSWORD, SANDBOX_USER
+    from .sandbox.local import RECORD_LIMIT, SANDBOX_PASSWORD, SANDBOX_USER
 
     if not 0 <= args.port <= 65535:
         raise PfocrError(f"--port {args.port}: a TCP port is 0 (any free one) to 65535")
@@ -463,22 +464,14 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     else:
         user = "demo"
         password = shown_password = secrets.token_urlsafe(12)  # a throwaway local account: shown once
-    try:
-        sandbox = NdexSandbox(
-            data_dir=args.data,
-            port=args.port,
-            users={user: password},
-            load_delay=args.load_delay,
-            record_limit=10_000,
-            seed=args.seed,
-        )
-    except sqlite3.Error as err:
-        raise PfocrError(f"cannot open the sandbox database: {err}", args.data) from None
-    except OSError as err:
-        if err.filename:
-            raise PfocrError(err.strerror or str(err), err.filename) from None
-        raise PfocrError(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}") from None
-    with sandbox:
+    with NdexSandbox(
+        data_dir=args.data,
+        port=args.port,
+        users={user: password},
+        load_delay=args.load_delay,
+        record_limit=RECORD_LIMIT,
+        seed=args.seed,
+    ) as sandbox:
         lines = [f"NDEx sandbox at {sandbox.url} (data in {sandbox.data_dir}); Ctrl-C stops it."]
         if args.seed:
             added, kept = sandbox.seeded

@@ -9,6 +9,8 @@
   would not be atomic. Break the link first (``cp f f.new && mv f.new f``) to let it be written.
 - ``remove_stale_temp_files``: the temporary files of killed processes (only this module's name pattern,
   only when that process is gone).
+- ``hold_lock_file`` / ``release_lock_file``: an exclusive ``flock`` on a lock file that names its holder
+  (the database lock, the sandbox's data folder).
 
 Temporary files are ``.<name>.<pid>.<n>.tmp`` beside the target, ``<name>`` shortened when the whole would
 not fit the file system's name limit.
@@ -17,9 +19,12 @@ not fit the file system's name limit.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import fcntl
 import itertools
 import os
 import re
+import socket
 import stat
 from functools import lru_cache
 
@@ -27,9 +32,12 @@ from .errors import PfocrError
 
 __all__ = [
     "NEW_FILE_MODE",
+    "LockHeld",
     "atomic_write_bytes",
     "atomic_write_text",
+    "hold_lock_file",
     "name_max",
+    "release_lock_file",
     "remove_stale_temp_files",
     "rewrite_file",
 ]
@@ -182,3 +190,58 @@ def remove_stale_temp_files(folder: str | os.PathLike[str]) -> list[str]:
                 continue
             removed.append(name)
     return removed
+
+
+# --- lock files -----------------------------------------------------------------------------------
+
+
+class LockHeld(Exception):
+    """Another process holds the lock; ``holder`` is what it wrote into the lock file."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+def _holder(fd: int) -> str:
+    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+    return " ".join(text.split()) or "another process (it has not written its name yet)"
+
+
+def hold_lock_file(path: str | os.PathLike[str], purpose: str) -> int:
+    """Open ``path`` (created if missing), lock it exclusively without waiting and write who holds it
+    (``purpose``, pid, host, start); return its descriptor, for :func:`release_lock_file`.
+
+    Raises ``LockHeld`` naming the holder when another open file holds it (another process, or this one),
+    ``OSError`` when the file cannot be made or locked.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), NEW_FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise LockHeld(holder) from None
+        except OSError:
+            os.close(fd)
+            raise
+        # The holder removes the file when it lets go: a lock on a removed file is no lock, open again.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{purpose}, pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
+    return fd
+
+
+def release_lock_file(path: str | os.PathLike[str], fd: int) -> None:
+    """Let go of a lock taken by :func:`hold_lock_file`: the file is removed while still held, then closed."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    os.close(fd)

@@ -25,11 +25,8 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import datetime
-import fcntl
 import os
 import re
-import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +36,14 @@ from pathlib import Path
 from . import layout
 from .errors import PfocrError, RecordError
 from .frontmatter import decode, parse_mapping, set_key, yaml_text
-from .fsutil import atomic_write_bytes, remove_stale_temp_files, rewrite_file
+from .fsutil import (
+    LockHeld,
+    atomic_write_bytes,
+    hold_lock_file,
+    release_lock_file,
+    remove_stale_temp_files,
+    rewrite_file,
+)
 from .layout import iter_record_paths
 
 __all__ = [
@@ -229,37 +233,14 @@ class DatabaseLock:
     removed: list[str] = field(default_factory=list)
 
 
-def _holder(fd: int) -> str:
-    text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
-    return " ".join(text.split()) or "another process (it has not written its name yet)"
-
-
 def _lock_file(root: str, purpose: str) -> int:
     """Open and lock ``root/LOCK_NAME`` (never waiting), write who holds it; return its descriptor."""
-    path = os.path.join(root, LOCK_NAME)
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-        except OSError as err:
-            raise PfocrError(f"cannot create the lock file {LOCK_NAME}: {err.strerror or err}", root) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
-            os.close(fd)
-            raise PfocrError(f"the database is in use by {holder}; wait for that run to finish", root) from None
-        # The holder removes the file when it lets go: a lock on a removed file is no lock, open again.
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
-        except FileNotFoundError:
-            same = False
-        if same:
-            break
-        os.close(fd)
-    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{purpose}, pid {os.getpid()} on {socket.gethostname()}, started {started}\n".encode(), 0)
-    return fd
+    try:
+        return hold_lock_file(os.path.join(root, LOCK_NAME), purpose)
+    except LockHeld as held:
+        raise PfocrError(f"the database is in use by {held.holder}; wait for that run to finish", root) from None
+    except OSError as err:
+        raise PfocrError(f"cannot create the lock file {LOCK_NAME}: {err.strerror or err}", root) from None
 
 
 @contextlib.contextmanager
@@ -293,9 +274,7 @@ def database_lock(root: str | PathLike[str], *, purpose: str) -> Iterator[Databa
     finally:
         with _held_guard:
             del _held[key]
-        with contextlib.suppress(OSError):
-            os.unlink(lock.path)  # while still holding it: see _lock_file
-        os.close(fd)
+        release_lock_file(lock.path, fd)
 
 
 # --- fill -------------------------------------------------------------------------------------

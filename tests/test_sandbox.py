@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import orjson
 import pytest
 import requests
 from ndex2.client import Ndex2
 from ndex2.exceptions import NDExError, NDExNotFoundError, NDExUnauthorizedError
+from ndex_helpers import ROOT, snapshot
 
 from pfocr_ndex.cli import main
 from pfocr_ndex.errors import PfocrError
@@ -469,6 +471,67 @@ def test_unusable_data_dir_or_port_is_one_clear_line(tmp_path, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2 and all(line.startswith("pfocr-ndex: ") for line in lines)
     assert str(not_a_dir) in lines[0] and f"127.0.0.1:{running.port}" in lines[1]
+
+
+def cli_without_credentials(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``pfocr-ndex ARGS`` in a subprocess with no NDEx credentials (publish then embeds a sandbox)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NDEX_")}
+    env.update(HOME=str(cwd), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def one_error_line(run: subprocess.CompletedProcess[str]) -> str:
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    [line] = run.stderr.splitlines()
+    assert line.startswith("pfocr-ndex: ")
+    return line
+
+
+@pytest.mark.parametrize("broken", ["plain file", "corrupt database"])
+def test_an_unusable_data_folder_is_one_line_for_publish_and_sandbox(sample_db: Path, tmp_path: Path, broken: str):
+    data = tmp_path / ".ndex-sandbox"
+    if broken == "plain file":
+        data.write_text("not a folder")
+        damaged, named = data, str(data.name)
+    else:
+        data.mkdir()
+        damaged = data / "ndex-sandbox.sqlite"
+        damaged.write_bytes(b"this is not an SQLite database" * 100)
+        named = f"{data.name}/ndex-sandbox.sqlite"
+    before, records = damaged.read_bytes(), snapshot(sample_db)
+    publish = one_error_line(cli_without_credentials("publish", str(sample_db), "-q", cwd=tmp_path))
+    served = one_error_line(cli_without_credentials("sandbox", "--port", "0", cwd=tmp_path))
+    for line in (publish, served):
+        assert line.startswith(f"pfocr-ndex: {named}: ")
+    assert damaged.read_bytes() == before and snapshot(sample_db) == records
+
+
+def test_one_sandbox_at_a_time_uses_a_data_folder(sample_db: Path, tmp_path: Path):
+    for record in sorted((sample_db / "_figures").iterdir())[2:]:
+        record.unlink()  # two figures are enough
+    records = snapshot(sample_db)
+    data = tmp_path / ".ndex-sandbox"
+    process = start_cli_sandbox("--data", str(data), password="pw")
+    try:
+        assert process.stdout is not None and process.stdout.readline().startswith("NDEx sandbox at ")
+        publish = one_error_line(cli_without_credentials("publish", str(sample_db), "-q", cwd=tmp_path))
+        second = one_error_line(cli_without_credentials("sandbox", "--data", str(data), cwd=tmp_path))
+        with pytest.raises(PfocrError, match="in use by an NDEx sandbox"):
+            NdexSandbox(data_dir=data)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    for line in (publish, second):
+        assert line.startswith(f"pfocr-ndex: {data.name if line is publish else data}: ")
+        assert f"in use by an NDEx sandbox, pid {process.pid} " in line
+    assert snapshot(sample_db) == records
+    # Stopped, it lets go: the embedded sandbox of publish can use the folder, and then a served one again.
+    published = cli_without_credentials("publish", str(sample_db), "-q", cwd=tmp_path)
+    assert published.returncode == 0 and "2 created" in published.stdout, published.stdout + published.stderr
+    with NdexSandbox(data_dir=data) as again, pytest.raises(PfocrError, match="in use"):
+        NdexSandbox(data_dir=again.data_dir)  # a second opener in the same process too
 
 
 def test_concurrent_clients_each_get_their_own_network(sandbox):

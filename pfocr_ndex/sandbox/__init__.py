@@ -5,7 +5,8 @@ publish CX2 networks, as ndex-rest does it (docs/sandbox.md maps each behaviour 
 source it follows): Basic auth before any body is read, v2 and v3 summary shapes, one task queue
 loading networks one at a time, read-only/DOI/certified networks, the NDEx error bodies, network
 sets stored as folders, and faults a front proxy adds. Networks that predate a run come from seed
-files. State lives in SQLite, so a sandbox with a ``data_dir`` survives restarts.
+files. State lives in SQLite, so a sandbox with a ``data_dir`` survives restarts; one sandbox at a time
+uses a data folder (it holds ``ndex-sandbox.lock`` while it runs).
 
 >>> from ndex2.client import Ndex2
 >>> with NdexSandbox(users={"alice": "secret"}, load_delay=0) as sb:      # doctest: +SKIP
@@ -15,7 +16,9 @@ files. State lives in SQLite, so a sandbox with a ``data_dir`` survives restarts
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import tempfile
 import threading
 from collections import deque
@@ -25,6 +28,8 @@ from typing import Any
 
 import orjson
 
+from ..errors import PfocrError
+from ..fsutil import LockHeld, hold_lock_file, release_lock_file
 from .errors import parse_uuid
 from .faults import FAULT_KINDS, Fault, FaultPlan
 from .local import SANDBOX_PASSWORD, SANDBOX_USER, local_sandbox
@@ -50,6 +55,23 @@ __all__ = [
 DEFAULT_RECORD_LIMIT = 100_000  # requests kept in NdexSandbox.requests unless told otherwise
 DEFAULT_MAX_BODY = 256 * 1024 * 1024  # ours: ndex-rest and Tomcat set no cap
 DEFAULT_IDLE_TIMEOUT = 20.0  # Tomcat's stock server.xml: connectionTimeout="20000"
+LOCK_FILENAME = "ndex-sandbox.lock"
+
+
+def _lock_data_dir(data_dir: Path) -> int:
+    """Make ``data_dir`` and hold its lock file (a descriptor): one sandbox per data folder, in any process.
+
+    Two would each keep their own disk-use cache and re-queue, on start, the loads the other still holds.
+    """
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return hold_lock_file(data_dir / LOCK_FILENAME, "an NDEx sandbox")
+    except LockHeld as held:
+        raise PfocrError(
+            f"the sandbox data folder is in use by {held.holder}; stop that sandbox or use another folder", data_dir
+        ) from None
+    except OSError as err:
+        raise PfocrError(f"cannot use as the sandbox data folder: {err.strerror or err}", data_dir) from None
 
 
 class NdexSandbox:
@@ -100,7 +122,6 @@ class NdexSandbox:
     ) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="ndex-sandbox-") if data_dir is None else None
         self.data_dir = Path(self._tempdir.name if self._tempdir else data_dir)  # type: ignore[arg-type]
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         self.load_delay = float(load_delay)
         self.max_body = max_body
         self.idle_timeout = float(idle_timeout)
@@ -109,24 +130,32 @@ class NdexSandbox:
         self.record_limit = record_limit
         self._records: deque[RequestRecord] = deque(maxlen=record_limit)
         self._records_lock = threading.Lock()
-        self._store = SandboxStore(self.data_dir / DB_FILENAME, max_set_size=max_set_size, disk_quota=disk_quota)
-        try:
-            for name, password in (users or {}).items():
-                self._store.add_user(name, password)
-            self.seeded = self.seed_file(seed) if seed is not None else (0, 0)
-            self._httpd = SandboxHTTPServer(self, port)
-        except BaseException:  # e.g. a bad seed file, the port is taken: release the database and the folder
-            self._store.close()
+        with contextlib.ExitStack() as taken:  # released in reverse order if the sandbox does not start
             if self._tempdir is not None:
-                self._tempdir.cleanup()
-            raise
+                taken.callback(self._tempdir.cleanup)
+            lock_fd = _lock_data_dir(self.data_dir)
+            taken.callback(release_lock_file, self.data_dir / LOCK_FILENAME, lock_fd)
+            db_path = self.data_dir / DB_FILENAME
+            try:
+                self._store = SandboxStore(db_path, max_set_size=max_set_size, disk_quota=disk_quota)
+                taken.callback(self._store.close)
+                for name, password in (users or {}).items():
+                    self._store.add_user(name, password)
+                self.seeded = self.seed_file(seed) if seed is not None else (0, 0)
+            except sqlite3.Error as err:  # e.g. not a database, a read-only one
+                raise PfocrError(f"cannot use the sandbox database: {err}", db_path) from None
+            try:
+                self._httpd = SandboxHTTPServer(self, port)
+            except OSError as err:
+                raise PfocrError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
+            self._taken = taken.pop_all()
         self.port = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._tasks = TaskQueue(
             self._store.run_loading_task, self._store.run_index_task, lambda: self.load_delay, self._httpd.stop
         )
         for kind, network_id in self._store.pending_tasks():  # queued when the last run stopped
-            self._tasks.add("load" if kind == "load" else "index", network_id)
+            self._tasks.add(kind, network_id)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="ndex-sandbox-http", daemon=True
         )
@@ -145,9 +174,7 @@ class NdexSandbox:
         self._httpd.server_close()
         self._thread.join(timeout=5)
         self._tasks.stop()
-        self._store.close()
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
+        self._taken.close()  # the database, the data folder's lock, a temporary folder
 
     def __enter__(self) -> NdexSandbox:
         return self

@@ -30,6 +30,7 @@ from .errors import VISIBILITIES, ApiError, not_found_in_ndex, parse_uuid, parse
 from .loader import LoadFailure, load_cx2, replace_network_attributes
 from .seed import SeedNetwork
 from .summary import summary_v2, summary_v3
+from .tasks import TaskKind
 
 __all__ = ["DB_FILENAME", "DEFAULT_DISK_QUOTA", "SandboxStore"]
 
@@ -359,7 +360,7 @@ class SandboxStore:
             self._add_disk_used(row["owner_id"], len(cx2) - row["cx2_size"])
         return {"uuid": network_id, "modificationTime": stamp}
 
-    def pending_tasks(self) -> list[tuple[str, str]]:
+    def pending_tasks(self) -> list[tuple[TaskKind, str]]:
         """Tasks that had not run when the sandbox stopped: loads, then index builds of updates."""
         with self._lock:
             loads = self._db.execute(
