@@ -46,7 +46,7 @@ import orjson
 
 from .cx2 import aspect_elements, network_attributes
 from .errors import PfocrError
-from .records import Entity, FigureRecord
+from .records import Entity, FigureRecord, names
 from .style import load_style, read_template
 from .validate import MAX_NAME, MAX_VERSION
 
@@ -219,14 +219,16 @@ def _year(record: FigureRecord) -> int | None:
     return int(year)
 
 
-def _names(value: object) -> list[str]:
-    """A field holding one name or a list of names, as a clean list."""
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        if item is not None and str(item).strip() and str(item).strip() not in names:
-            names.append(str(item).strip())
-    return names
+def _finite_float(value: object) -> float | None:
+    """A number as a finite float (``None`` for anything else, booleans, and ints too large for a float)."""
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if type(value) is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    return None
 
 
 def _network_attributes(record: FigureRecord, constants: dict, image_url: str | None, annotation: str | None) -> dict:
@@ -257,11 +259,10 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
     if citation_url:
         reference.append(_link(citation_url))
 
-    organisms = _names(fields.get("organisms")) or _names(fields.get("organisms_ner"))
-    labels = _names([figid, pmcid, *constants.get("labels", [])])
+    organisms = names(fields.get("organisms")) or names(fields.get("organisms_ner"))
+    labels = names([figid, pmcid, *constants.get("labels", [])])
     keywords = [k.strip() for k in (_text(fields, "keywords") or "").split("|") if k.strip()]
     diseases = [e for e in record.entities if e.type == "disease"]
-    score = fields.get("automl_pathway")
     wpid = _text(fields, "wpid")
     page = figure_page_url(figid)
 
@@ -285,7 +286,7 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
         "journal": _text(fields, "journal_title"),
         "publisher": _text(fields, "publisher_name"),
         "keywords": keywords or None,
-        "pathwayScore": float(score) if isinstance(score, int | float) and math.isfinite(score) else None,
+        "pathwayScore": _finite_float(fields.get("automl_pathway")),
         "disease": ", ".join(
             _link(f"https://bioregistry.io/{e.represents}", e.name) if e.represents else html.escape(e.name)
             for e in diseases

@@ -38,7 +38,7 @@ from .errors import RecordError
 from .frontmatter import decode, parse_mapping, yaml_text
 from .layout import TABLE_KINDS
 
-__all__ = ["Entity", "FigureRecord", "RecordError", "read_record"]
+__all__ = ["Entity", "FigureRecord", "names", "read_record"]
 
 ENTITY_SOURCE_TABLES = "tables"
 ENTITY_SOURCE_RECORD_LISTS = "record lists"
@@ -335,10 +335,16 @@ def _table_entities(tables: dict[str, _Table]) -> list[Entity]:
     return entities
 
 
+def _entity_list(fields: dict, kind: str) -> list:
+    """The legacy ``genes:``/``chemicals:``/``diseases:`` list; ``[]`` when the field holds anything else."""
+    value = fields.get(kind)
+    return value if type(value) is list else []
+
+
 def _record_list_entities(fields: dict) -> list[Entity]:
     """Entities from the legacy (2020–2021) ``genes:``/``chemicals:``/``diseases:`` lists."""
     builders: dict[object, _EntityBuilder] = {}
-    for item in fields.get("genes", ()):
+    for item in _entity_list(fields, "genes"):
         if not isinstance(item, dict):
             continue
         entrez = item.get("entrez")
@@ -356,7 +362,7 @@ def _record_list_entities(fields: dict) -> list[Entity]:
         b.add(_str_or_none(item.get("word")), _str_or_none(item.get("source")))
     for kind in ("chemicals", "diseases"):
         type_ = kind[:-1]
-        for item in fields.get(kind, ()):
+        for item in _entity_list(fields, kind):
             if not isinstance(item, dict) or item.get("word") is None:
                 continue
             word = str(item["word"])
@@ -373,6 +379,22 @@ def _record_list_entities(fields: dict) -> list[Entity]:
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def names(value: object) -> list[str]:
+    """A field holding one name or a list of names (``organisms``, ``organisms_ner``) as a clean list:
+    each stripped, non-empty, once.
+
+    >>> names("Homo sapiens"), names([" Homo sapiens", None, "Homo sapiens", 9606]), names(None)
+    (['Homo sapiens'], ['Homo sapiens', '9606'], [])
+    """
+    found: dict[str, None] = {}
+    for item in value if isinstance(value, list) else (value,):
+        if item is not None:
+            name = str(item).strip()
+            if name:
+                found[name] = None
+    return [*found]
 
 
 # Keywords hold gene symbols first, then chemical words, then disease words (no ids, no labels).
@@ -402,7 +424,7 @@ def _keyword_entities(fields: dict) -> list[Entity]:
     keywords = jsonld.get("keywords") if isinstance(jsonld, dict) else None
     if not isinstance(keywords, list):
         return []
-    organisms = [o for o in fields.get("organisms_ner", ()) if isinstance(o, str)]
+    organisms = names(fields.get("organisms_ner"))
     organism = organisms[0] if len(organisms) == 1 else None
     entities = []
     seen = set()
@@ -501,7 +523,7 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
     if table_bytes:
         tables = {kind: _parse_table(content, table_path, kind) for kind, (table_path, content) in table_bytes.items()}
         entities, source = _table_entities(tables), ENTITY_SOURCE_TABLES
-    elif any(fields.get(kind) for kind in TABLE_KINDS):
+    elif any(_entity_list(fields, kind) for kind in TABLE_KINDS):
         entities, source = _record_list_entities(fields), ENTITY_SOURCE_RECORD_LISTS
     else:
         entities, source = _keyword_entities(fields), ENTITY_SOURCE_KEYWORDS

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_DB
+from conftest import SAMPLE_DB, with_fields
 
 from pfocr_ndex.convert import convert, convert_one
 from pfocr_ndex.network import load_style
@@ -121,6 +121,32 @@ def test_cli_reports_each_bad_file_on_one_line_and_converts_the_rest(tmp_path, j
     assert f"converted {len(GOOD)}, failed {len(reasons)}" in result.stdout
     assert files_in(out) == {f"{figid}.cx2" for figid in GOOD}
     assert not (tmp_path / "escape.cx2").exists() and not (tmp_path / "escape").exists()
+
+
+def test_cli_converts_and_previews_records_whose_fields_have_odd_types(sample_db, tmp_path):
+    odd = {  # values of another type than the generators write: read as what they can mean, never a crash
+        START: {"genes": "5", "organisms_ner": "7", "automl_pathway": "1" + "0" * 400},
+        GOOD[1]: {"chemicals": "2020-01-02", "diseases": "true", "organisms": "[1, 2]"},
+        GOOD[2]: {"organisms_ner": "true", "automl_pathway": ".nan", "genes": "{hgnc_symbol: TP53}"},
+    }
+    figures = sample_db / "_figures"
+    for figid, fields in odd.items():
+        with_fields(figures / f"{figid}.md", figures, fields)
+    for path in figures.iterdir():
+        if path.stem not in odd:
+            path.unlink()
+    converted = run_cli(str(sample_db), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert (converted.returncode, converted.stderr) == (0, ""), converted.stderr
+    for figid in odd:
+        assert validate_cx2((tmp_path / "out" / f"{figid}.cx2").read_bytes()) == []
+    previewed = subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "preview", str(sample_db), "-o", str(tmp_path / "pages")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert previewed.returncode == 0 and "3 figure page(s) written, 0 failed" in previewed.stderr, previewed.stderr
 
 
 def test_cli_jobs_give_the_same_bytes(sample_db, tmp_path):

@@ -183,6 +183,31 @@ def test_publication_year_integer_or_omitted():
     assert "publicationYear" not in aspects(network.cx2)["attributeDeclarations"][0]["networkAttributes"]
 
 
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        (0.87, 0.87),
+        (1, 1.0),
+        pytest.param(10**400, None, id="400 digits"),
+        (math.inf, None),
+        (math.nan, None),
+        (True, None),
+        ("0.9", None),
+    ],
+)
+def test_pathway_score_is_a_finite_number_or_omitted(score, expected):
+    network = build_network(make_record({"automl_pathway": score}))
+    assert attributes(network).get("pathwayScore") == expected and validate_cx2(network.cx2) == []
+
+
+@pytest.mark.parametrize(
+    ("organisms", "expected"),
+    [("Mus musculus", "Mus musculus"), ([" Mus musculus", "Mus musculus", None], "Mus musculus"), (9606, "9606")],
+)
+def test_organism_is_one_name_or_a_list_of_names(organisms, expected):
+    assert attributes(build_network(make_record({"organisms": organisms})))["organism"] == expected
+
+
 def test_no_empty_lists_no_nan_and_every_attribute_declared():
     record = make_record({"keywords": ""}, entities=(Entity("X", "keyword"),))
     network = build_network(record)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLE_DB, front_matter, libyaml
+from conftest import SAMPLE_DB, front_matter, libyaml, with_fields
 
 from pfocr_ndex import records
 from pfocr_ndex.errors import RecordError
@@ -289,6 +289,31 @@ def test_keywords_fallback_outside_a_database(tmp_path):
     assert types["Amino Acid"] == "chemical"
     assert all(e.represents is None and e.sources == ("schema-jsonld keywords",) for e in record.entities)
     assert record.entities[0].organism == "Homo sapiens"  # the one organism in organisms_ner
+
+
+@pytest.mark.parametrize("value", ["5", "2020-01-02", "TP53", "{hgnc_symbol: TP53}", "true"])
+def test_entity_list_fields_of_another_type_are_not_lists(tmp_path, value):
+    plain = read_record(with_fields(FIGURES / f"{START}.md", tmp_path, {}))
+    odd = read_record(with_fields(FIGURES / f"{START}.md", tmp_path, dict.fromkeys(records.TABLE_KINDS, value)))
+    assert odd.entity_source == "schema-jsonld keywords" and odd.entities == plain.entities
+
+
+@pytest.mark.parametrize(
+    ("value", "organism"),
+    [
+        ("Homo sapiens", "Homo sapiens"),
+        ("'  Homo sapiens '", "Homo sapiens"),
+        ("9606", "9606"),
+        ("true", "True"),
+        ("[Homo sapiens, Mus musculus]", None),
+        ("[]", None),
+        ("NA", None),
+    ],
+)
+def test_organisms_ner_is_one_name_or_a_list(tmp_path, value, organism):
+    record = read_record(with_fields(FIGURES / f"{START}.md", tmp_path, {"organisms_ner": value}))
+    genes = [e for e in record.entities if e.type in ("gene", "miRNA")]
+    assert genes and {e.organism for e in genes} == {organism}
 
 
 def test_keyword_types_agree_with_the_tables():
