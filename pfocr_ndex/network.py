@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from os import PathLike
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import orjson
@@ -47,7 +47,7 @@ import orjson
 from .cx2 import aspect_elements, network_attributes
 from .errors import PfocrError
 from .records import Entity, FigureRecord, names
-from .style import load_style, read_template
+from .style import VisualStyle, load_style, read_template
 from .validate import MAX_NAME, MAX_VERSION
 
 __all__ = [
@@ -158,8 +158,10 @@ def load_network_attributes(path: str | PathLike[str] | None = None) -> dict:
 
 
 @lru_cache(maxsize=1)
-def _default_style() -> dict:
-    return load_style()
+def _default_style() -> tuple[dict, _NodeMetrics]:
+    """The template style (shared by every network built with it) and its metrics, read and parsed once."""
+    style = load_style()
+    return style, _node_metrics(VisualStyle.parse(style))
 
 
 @lru_cache(maxsize=1)
@@ -312,24 +314,33 @@ def _number(value: object, fallback: float) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else fallback
 
 
-def _node_metrics(style: dict) -> tuple[dict[str, float], float, float, float, float]:
+class _NodeMetrics(NamedTuple):
+    """What the layout needs from the style: node sizes and label font."""
+
+    widths: dict[str, float]  # node width per entity type (a DISCRETE mapping on ``type``)
+    height: float
+    width: float
+    font: float
+    label_max: float
+
+
+def _node_metrics(style: VisualStyle) -> _NodeMetrics:
     """Widths per entity type, node height, default width, font size and label max width from the style."""
-    node_defaults = style["default"].get("node", {})
+    node_defaults = style.node
     width = _number(node_defaults.get("NODE_WIDTH"), 80.0)
     height = _number(node_defaults.get("NODE_HEIGHT"), 28.0)
     font = _number(node_defaults.get("NODE_LABEL_FONT_SIZE"), 12.0)
     label_max = _number(node_defaults.get("NODE_LABEL_MAX_WIDTH"), 200.0)
     widths: dict[str, float] = {}
-    for prop, mapping in style.get("nodeMapping", {}).items():
-        definition = mapping.get("definition", {})
-        if mapping.get("type") != "DISCRETE" or definition.get("attribute") != "type":
+    for mapping in style.node_mappings:
+        if mapping.kind != "DISCRETE" or mapping.attribute != "type":
             continue
-        for entry in definition.get("map", []):
-            if prop in ("NODE_WIDTH", "NODE_SIZE"):
+        for entry in mapping.entries:
+            if mapping.property in ("NODE_WIDTH", "NODE_SIZE"):
                 widths[str(entry.get("v"))] = _number(entry.get("vp"), width)
-            if prop in ("NODE_HEIGHT", "NODE_SIZE"):
+            if mapping.property in ("NODE_HEIGHT", "NODE_SIZE"):
                 height = max(height, _number(entry.get("vp"), height))
-    return widths, height, width, font, label_max
+    return _NodeMetrics(widths, height, width, font, label_max)
 
 
 def _grouped(entities: tuple[Entity, ...]) -> list[tuple[str, list[Entity]]]:
@@ -340,14 +351,14 @@ def _grouped(entities: tuple[Entity, ...]) -> list[tuple[str, list[Entity]]]:
     return sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
 
 
-def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], style: dict) -> tuple[list[dict], float]:
+def _laid_out_nodes(groups: list[tuple[str, list[Entity]]], metrics: _NodeMetrics) -> tuple[list[dict], float]:
     """The CX2 nodes, placed on a grid in group order, and the grid's width.
 
     Each type group starts a new block of rows; a group's cells are as wide as its widest
     node or label (labels wrap at the style's NODE_LABEL_MAX_WIDTH), and all blocks share one
     overall width chosen so the grid is about GRID_ASPECT wide. Nodes sit at their cell centres.
     """
-    widths, node_height, node_width, font, label_max = _node_metrics(style)
+    widths, node_height, node_width, font, label_max = metrics
     # Whole-pixel cells keep every centre a multiple of 0.5: exact floats, short JSON.
     row_height = math.ceil(node_height + CELL_GAP_Y)
     group_gap = row_height // 2
@@ -452,13 +463,13 @@ def build_network(
     >>> net.node_count, validate_cx2(net.cx2)
     (63, [])
     """
-    style = _default_style() if style is None else style
+    style, metrics = _default_style() if style is None else (style, _node_metrics(VisualStyle.parse(style)))
     constants = _default_network_attributes() if network_attributes is None else network_attributes
     fields = record.fields
     pmcid, filename = _text(fields, "pmcid"), _text(fields, "filename")
     image_url = figure_image_url(pmcid, filename) if pmcid and filename else None
 
-    nodes, grid_width = _laid_out_nodes(_grouped(record.entities), style)
+    nodes, grid_width = _laid_out_nodes(_grouped(record.entities), metrics)
     used = set().union(*map(itemgetter("v"), nodes))
 
     annotation = _image_annotation(record.figid, image_url, grid_width) if image_url else None

@@ -226,6 +226,21 @@ def test_cli_style_option(sample_db, tmp_path):
     assert not (tmp_path / "out2").exists()
 
 
+def test_cli_style_with_null_parts(sample_db, tmp_path):
+    record = str(sample_db / "_figures" / f"{START}.md")
+    null_mappings = tmp_path / "null-mappings.json"
+    null_mappings.write_text(json.dumps({"default": {}, "nodeMapping": None, "edgeMapping": None}))
+    result = run_cli(record, "-o", str(tmp_path / "out"), "--style", str(null_mappings), cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert validate_cx2((tmp_path / "out" / f"{START}.cx2").read_bytes()) == []
+    null_default = tmp_path / "null-default.json"
+    null_default.write_text(json.dumps({"default": None, "nodeMapping": {}}))
+    result = run_cli(record, "-o", str(tmp_path / "out2"), "--style", str(null_default), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr == (
+        f"pfocr-ndex: convert: --style {null_default}: visualProperties: 'default' must be an object, not None\n"
+    )
+
+
 def test_api_reports_missing_paths_and_converts_the_rest(tmp_path):
     seen: list[tuple[str, str]] = []
     summary = convert(

@@ -17,8 +17,9 @@ from ndex2.cx2 import RawCX2NetworkFactory
 
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.layout import iter_record_paths
-from pfocr_ndex.network import build_network, load_network_attributes, load_style
+from pfocr_ndex.network import _node_metrics, build_network, load_network_attributes, load_style
 from pfocr_ndex.records import Entity, FigureRecord, read_record
+from pfocr_ndex.style import VisualStyle
 from pfocr_ndex.validate import validate_cx2
 
 FIGURES = SAMPLE_DB / "_figures"
@@ -376,6 +377,8 @@ def test_custom_style_is_used(tmp_path):
             "Mapping error: NODE_LABEL lacks data type on attribute 'name'.",
         ),
         (b'[{"CXVersion": "2.0"}]', "no visualProperties aspect"),
+        (b'{"default": null}', "'default' must be an object, not None"),
+        (b'{"default": [], "nodeMapping": {}}', "'default' must be an object, not []"),
     ],
 )
 def test_bad_style_file_is_one_clear_error(tmp_path, content, message):
@@ -385,6 +388,35 @@ def test_bad_style_file_is_one_clear_error(tmp_path, content, message):
         load_style(path)
     assert message in str(err.value)
     assert str(err.value).startswith(f"{path}: ")
+
+
+def test_null_mappings_are_no_mappings(tmp_path):
+    path = tmp_path / "style.json"
+    path.write_text(json.dumps({"default": {"node": {"NODE_WIDTH": 50}}, "nodeMapping": None, "edgeMapping": None}))
+    style = load_style(path)
+    assert (style["nodeMapping"], style["edgeMapping"]) == ({}, {})
+    network = build_network(make_record(), style=style)
+    assert validate_cx2(network.cx2) == []
+
+
+def test_the_layout_reads_the_parsed_style_and_skips_what_is_malformed():
+    style = load_style()
+    odd = {  # what VisualStyle.parse leaves out (validate_cx2 reports it; the layout must not fail on it)
+        "default": {"node": ["junk"]},
+        "nodeMapping": {
+            "NODE_WIDTH": "junk",
+            "NODE_HEIGHT": {"type": "DISCRETE", "definition": {"attribute": "type", "map": "junk"}},
+            "NODE_SIZE": {"type": "DISCRETE", "definition": {"attribute": "type", "map": [7, {"v": "gene"}]}},
+        },
+    }
+    plain = nodes_by_name(build_network(make_record(), style={"default": {}}))
+    assert nodes_by_name(build_network(make_record(), style=odd)) == plain
+    wide = {
+        "type": "DISCRETE",
+        "definition": {"attribute": "type", "type": "string", "map": [{"v": "gene", "vp": 400}]},
+    }
+    metrics = _node_metrics(VisualStyle.parse({**style, "nodeMapping": {"NODE_WIDTH": wide}}))
+    assert metrics.widths == {"gene": 400.0} and metrics.height == 28.0
 
 
 def test_missing_style_file(tmp_path):

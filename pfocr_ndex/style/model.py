@@ -215,7 +215,8 @@ def load_style(path: str | PathLike[str] | None = None) -> dict:
 
     The file holds one ``visualProperties`` element (``{"default", "nodeMapping", "edgeMapping"}``),
     or a ``{"visualProperties": [...]}`` aspect, or a whole CX2 document (e.g. exported from
-    Cytoscape) whose style is taken. Every mapping definition must carry its attribute's ``type``.
+    Cytoscape) whose style is taken. ``default`` must be an object; a null ``nodeMapping``/``edgeMapping`` is
+    read as none. Every mapping definition must carry its attribute's ``type``.
     Raises ``PfocrError`` naming the file and the problem.
 
     >>> style = load_style()
@@ -235,11 +236,13 @@ def load_style(path: str | PathLike[str] | None = None) -> dict:
         data = data[0]
     if not isinstance(data, dict) or "default" not in data:
         raise PfocrError("not a CX2 visualProperties style (expected 'default', 'nodeMapping', 'edgeMapping')", label)
+    if not isinstance(data["default"], dict):
+        raise PfocrError(f"visualProperties: 'default' must be an object, not {shown(data['default'])}", label)
     problems = style_problems(data)
     if problems:
         raise PfocrError("; ".join(problems), label)
-    return {
+    return {  # a null mapping is no mapping
         "default": data["default"],
-        "nodeMapping": data.get("nodeMapping", {}),
-        "edgeMapping": data.get("edgeMapping", {}),
+        "nodeMapping": data.get("nodeMapping") or {},
+        "edgeMapping": data.get("edgeMapping") or {},
     }
