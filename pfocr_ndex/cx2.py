@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = [
     "DATA_TYPES",
-    "SCALAR_TYPES",
+    "aliases",
     "aspect_elements",
     "declarations",
     "first_element",
@@ -78,3 +78,16 @@ def declarations(cx2: object, aspect: str) -> dict[str, dict[str, Any]]:
         if isinstance(entries, dict):
             merged.update((key, entry) for key, entry in entries.items() if isinstance(entry, dict))
     return merged
+
+
+def aliases(entries: dict[str, Any]) -> dict[str, str]:
+    """Alias → full name, from the declarations of one aspect (``a`` of each entry; one not a string is none).
+
+    >>> aliases({"type": {"d": "string", "a": "t"}, "name": {"a": ["not a name"]}, "bad": 1})
+    {'t': 'type'}
+    """
+    return {
+        entry["a"]: name
+        for name, entry in entries.items()
+        if isinstance(entry, dict) and isinstance(entry.get("a"), str)
+    }

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from .cx2 import DATA_TYPES
+from .cx2 import DATA_TYPES, aliases
 from .errors import shown as _show
 from .style.model import style_problems as validate_style
 
@@ -164,8 +164,10 @@ def _valid_node_ids(
     if not (keys == _LAID_OUT_NODE or (keys == _PLAIN_NODE and not has_layout)) or {*map(len, nodes)} != {len(keys)}:
         return None
     ids = [*map(_get_id, nodes)]
+    if {*map(type, ids)} != _ONLY_INT:
+        return None
     id_set = {*ids}
-    if {*map(type, ids)} != _ONLY_INT or len(id_set) != len(ids) or not node_ids.isdisjoint(id_set):
+    if len(id_set) != len(ids) or not node_ids.isdisjoint(id_set):
         return None
     if "x" in keys and not (_finite_numbers([*map(_get_x, nodes)]) and _finite_numbers([*map(_get_y, nodes)])):
         return None
@@ -198,18 +200,13 @@ class _Declarations:
 
     def __init__(self, entries: dict) -> None:
         self.types: dict[str, str] = {}  # name as used in elements -> data type
-        self.alias_of: dict[str, str] = {}  # alias -> full name
-        self.aliased: set[str] = set()  # full names that have an alias
         for name, entry in entries.items():
             dtype = (entry.get("d") if isinstance(entry, dict) else None) or "string"
-            if dtype not in DATA_TYPES:
-                dtype = ""  # reported with the declaration; its values are not checked
-            alias = entry.get("a") if isinstance(entry, dict) else None
-            if alias is not None:
-                self.alias_of[alias] = name
-                self.aliased.add(name)
-                self.types[alias] = dtype
-            self.types[name] = dtype
+            self.types[name] = dtype if type(dtype) is str and dtype in DATA_TYPES else ""  # "": reported, unchecked
+        self.alias_of: dict[str, str] = aliases(entries)  # alias -> full name
+        self.aliased: set[str] = set(self.alias_of.values())  # full names that have an alias
+        for alias, name in self.alias_of.items():
+            self.types.setdefault(alias, self.types[name])
 
 
 class _Checker:
@@ -351,7 +348,7 @@ class _Checker:
             self.add(f"Malformed declaration of attribute '{attr}' in aspect {aspect}: expected an object.")
             return
         dtype = entry.get("d")
-        if dtype is not None and dtype not in DATA_TYPES:
+        if dtype is not None and (type(dtype) is not str or dtype not in DATA_TYPES):
             self.add(f"Attribute '{attr}' in aspect {aspect} has unknown data type {_show(dtype)}.")
             return
         if aspect == "networkAttributes":

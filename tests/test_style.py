@@ -328,3 +328,20 @@ def test_the_translation_reads_every_fragment():
     view = cytoscape_view(doc)
     assert [e["data"]["id"] for e in view["elements"]] == ["0", "1"]
     assert view["style"][0]["style"]["background-color"] == "#FFFFCC"
+
+
+def test_the_browser_view_leaves_out_what_it_cannot_draw():
+    """Malformed declarations and elements (validate_cx2 reports them) are left out, never a crash."""
+    from pfocr_ndex.style.cytoscapejs import cytoscape_view
+
+    doc = [
+        {"CXVersion": "2.0", "hasFragments": False},
+        {"attributeDeclarations": [{"nodes": {"type": {"d": "string", "a": ["t"]}, "name": {"a": "n"}}}]},
+        {"nodes": [{"id": 0, "v": {"type": "gene", "n": "A"}}, ["junk"], {"v": {}}, {"id": []}]},
+        {"edges": [{"id": 0, "s": 0, "t": 0}, {"id": 1}, {"id": 2, "s": "0", "t": 0}, "junk"]},
+    ]
+    view = cytoscape_view(doc)
+    assert [e["data"] for e in view["elements"]] == [
+        {"type": "gene", "name": "A", "id": "0"},
+        {"id": "e0", "source": "0", "target": "0"},
+    ]

@@ -569,6 +569,48 @@ def test_cli_exit_codes_and_messages(tmp_path):
     assert "1 valid, 3 invalid" in result.stderr
 
 
+UNHASHABLE = [  # values that cannot be dict keys, where a name or a type is expected: reported, never a crash
+    ("data-type-list", _set(lambda doc: decl(doc)["nodes"], "type", {"d": ["string"]}), "unknown data type ['string']"),
+    ("data-type-object", _set(lambda doc: decl(doc)["networkAttributes"], "name", {"d": {}}), "unknown data type {}"),
+    ("alias-list", _set(lambda doc: decl(doc)["nodes"], "type", {"d": "string", "a": ["t"]}), "is not a string"),
+    ("node-id-list", _set(node(1), "id", []), "Node id [] is not an integer."),
+    ("mapping-type-list", _set(node_mapping("NODE_LABEL"), "type", ["PASSTHROUGH"]), "is not PASSTHROUGH, DISCRETE"),
+    (
+        "definition-type-list",
+        _set(lambda doc: node_mapping("NODE_LABEL")(doc)["definition"], "type", ["string"]),
+        "NODE_LABEL has unknown data type ['string']",
+    ),
+]
+
+
+@pytest.mark.parametrize("mutate, expected", [m[1:] for m in UNHASHABLE], ids=[m[0] for m in UNHASHABLE])
+def test_values_that_cannot_be_keys_are_reported(tmp_path, mutate, expected):
+    doc = mutate(copy.deepcopy(DOC_EXAMPLE))
+    assert any(expected in p for p in validate_cx2(doc)), validate_cx2(doc)
+    path = tmp_path / "odd.cx2"
+    path.write_text(json.dumps(doc))
+    result = run_cli(str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert any(line.startswith(f"{path}: ") and expected in line for line in result.stdout.splitlines())
+
+
+def test_a_style_file_with_a_list_as_a_type_is_one_line(tmp_path):
+    style = copy.deepcopy(aspect(DOC_EXAMPLE, "visualProperties")[0])
+    style["nodeMapping"]["NODE_LABEL"]["type"] = ["PASSTHROUGH"]
+    path = tmp_path / "style.json"
+    path.write_text(json.dumps(style))
+    result = subprocess.run(
+        [sys.executable, "-m", "pfocr_ndex", "convert", str(path), "-o", str(tmp_path / "out"), "--style", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stderr == (
+        f"pfocr-ndex: convert: --style {path}: Mapping type ['PASSTHROUGH'] of visual property NODE_LABEL "
+        "is not PASSTHROUGH, DISCRETE or CONTINUOUS.\n"
+    )
+
+
 def test_cli_usage_error():
     assert run_cli().returncode == 2
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..cx2 import aspect_elements, declarations, first_element
+from ..cx2 import aliases, aspect_elements, declarations, first_element
 from .model import Mapping, VisualStyle
 
 __all__ = [
@@ -348,7 +348,7 @@ def data_key(attribute: str) -> str:
 
 def _element_data(values: object, declared: dict[str, dict]) -> dict:
     """Element attributes under their full names (aliases resolved, declared defaults filled in), as data keys."""
-    full_names: dict[str, str] = {decl["a"]: name for name, decl in declared.items() if decl.get("a")}
+    full_names = aliases(declared)
     items = values.items() if isinstance(values, dict) else ()
     data = {data_key(full_names.get(key, str(key))): value for key, value in items}
     for name, decl in declared.items():
@@ -361,12 +361,14 @@ def cytoscape_elements(cx2: list[Any]) -> list[dict]:
     """cytoscape.js elements of a CX2 network: node ids ``"<id>"``, edge ids ``"e<id>"``, positions from x/y.
 
     Attribute aliases and defaults from ``attributeDeclarations`` are resolved; attribute names become
-    ``data_key()`` names.
+    ``data_key()`` names. Elements without integer ids (which ``validate_cx2`` reports) are left out.
     """
     node_declarations = declarations(cx2, "nodes")
     edge_declarations = declarations(cx2, "edges")
     elements: list[dict] = []
     for node in aspect_elements(cx2, "nodes"):
+        if not (isinstance(node, dict) and type(node.get("id")) is int):
+            continue
         element: dict = {
             "group": "nodes",
             "data": {**_element_data(node.get("v", {}), node_declarations), "id": str(node["id"])},
@@ -375,6 +377,8 @@ def cytoscape_elements(cx2: list[Any]) -> list[dict]:
             element["position"] = {"x": node["x"], "y": node["y"]}
         elements.append(element)
     for edge in aspect_elements(cx2, "edges"):
+        if not (isinstance(edge, dict) and all(type(edge.get(key)) is int for key in ("id", "s", "t"))):
+            continue
         data = _element_data(edge.get("v", {}), edge_declarations)
         data.update(id=f"e{edge['id']}", source=str(edge["s"]), target=str(edge["t"]))
         elements.append({"group": "edges", "data": data})

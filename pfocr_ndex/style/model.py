@@ -158,7 +158,7 @@ def _mapping_problems(prop: str, mapping: object, declarations: DeclaredAttribut
     if not isinstance(mapping, dict) or not mapping.get("type"):
         return [f"Mapping type is missing for visual property {prop}"]
     kind = mapping["type"]
-    if kind not in MAPPING_TYPES:
+    if type(kind) is not str or kind not in MAPPING_TYPES:
         return [f"Mapping type {shown(kind)} of visual property {prop} is not PASSTHROUGH, DISCRETE or CONTINUOUS."]
     definition = mapping.get("definition")
     if not isinstance(definition, dict) or not isinstance(definition.get("attribute"), str):
@@ -172,7 +172,7 @@ def _mapping_problems(prop: str, mapping: object, declarations: DeclaredAttribut
         )
     elif dtype is None and (declarations is None or attr not in declarations.types):
         problems.append(f"Mapping error: {prop} lacks data type on attribute '{attr}'.")
-    if dtype is not None and dtype not in DATA_TYPES:
+    if dtype is not None and (type(dtype) is not str or dtype not in DATA_TYPES):
         problems.append(f"Mapping error: {prop} has unknown data type {shown(dtype)} on attribute '{attr}'.")
     if kind == "PASSTHROUGH":
         return problems
