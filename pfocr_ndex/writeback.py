@@ -171,7 +171,8 @@ class NdexMap:
     atomically, keeping what this tool does not own (header, ``#`` lines, bad lines, order, line endings;
     a header is a first line naming no figid, that is without ``__``, and no UUID).
     Hold :func:`database_lock` across a run that flushes. Bad lines raise ``PfocrError`` naming
-    ``file:line`` unless ``errors`` is a list, which then collects those messages.
+    ``file:line`` unless ``errors`` is a list, which then collects those messages; a map that exists but
+    cannot be read (a folder, an I/O error) is a ``PfocrError`` naming it.
 
     >>> m = NdexMap("_data/ndex_map.tsv")                   # doctest: +SKIP
     >>> m.set("PMC10037071__gr7", "3fa85f64-5717-4562-b3fc-2c963f66afa6"); m.flush()   # doctest: +SKIP
@@ -187,6 +188,8 @@ class NdexMap:
             text = decode(self.path.read_bytes(), self.path)
         except FileNotFoundError:
             text = ""
+        except OSError as err:  # a folder, an unreadable file, an I/O error
+            raise PfocrError(f"cannot read the map: {err.strerror or err}", self.path) from None
         return _MapFile(text, self.path, errors)
 
     @property
@@ -311,7 +314,7 @@ def fill_from_map(
     record ever changes. Each database written into is locked (``database_lock``) for the run; one
     that another run holds raises ``PfocrError``.
     """
-    if not Path(map_path).is_file():
+    if not os.path.lexists(map_path):
         raise PfocrError("map file not found", map_path)
     report = FillReport()
     mapping = NdexMap(map_path, errors=report.errors)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ndex_helpers import snapshot
 
 from pfocr_ndex.errors import PfocrError, RecordError
 from pfocr_ndex.layout import ndex_map_path
@@ -164,6 +165,18 @@ def test_fill_cli(sample_db: Path, tmp_path: Path) -> None:
     assert run.stderr.strip() == f"pfocr-ndex: {map_path}:2: expected 'figid<TAB>uuid', found 1 field(s)"
     assert run.stdout.startswith("1 filled, 0 replaced, 0 unchanged, 0 conflicting")
     assert read_ndex_field(sample_db / "_figures" / f"{EMPTY}.md") == UUID_A
+
+
+@pytest.mark.parametrize("unreadable", ["folder", "/proc/self/mem"])
+def test_fill_with_a_map_that_cannot_be_read_is_one_line(sample_db: Path, tmp_path: Path, unreadable: str) -> None:
+    map_path = Path(unreadable) if unreadable.startswith("/") else tmp_path / "map.tsv"
+    if unreadable == "folder":
+        map_path.mkdir()
+    before = snapshot(sample_db)
+    run = run_fill(str(sample_db), "--map", str(map_path))
+    reason = "Is a directory" if unreadable == "folder" else "Input/output error"
+    assert (run.returncode, run.stderr) == (1, f"pfocr-ndex: {map_path}: cannot read the map: {reason}\n")
+    assert snapshot(sample_db) == before
 
 
 # --- the ndex key, found as YAML finds it --------------------------------------------------------
