@@ -1,6 +1,6 @@
 """Check a CX2 document against the rules the NDEx server enforces.
 
-CONTRACT: ``validate_cx2(cx2) -> list[str]`` returns the problems found (empty = valid),
+CONTRACT: ``validate_cx2(cx2, strict=True) -> list[str]`` returns the problems found (empty = valid),
 each one line, worded like the server's own messages where it has one.
 
 The rules and their wording follow the code NDEx runs when it loads a network: ndex-object-model
@@ -65,18 +65,22 @@ _SCALAR_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "long": (_is_int, "a long"),
     "double": (_is_double, "a finite number"),
 }
+# What NDEx itself takes (AttributeDeclaredAspect.processAttributeValue): any number for integer and long,
+# truncated by Number.intValue()/longValue().
+_NDEX_CHECKS = {**_SCALAR_CHECKS, "integer": (_is_double, "a number"), "long": (_is_double, "a number")}
 
 
-def _value_problem(dtype: str, value: object) -> str | None:
+def _value_problem(dtype: str, value: object, strict: bool = True) -> str | None:
     """Why ``value`` does not fit the declared ``dtype`` (None when it fits)."""
-    scalar = _SCALAR_CHECKS.get(dtype)
+    checks = _SCALAR_CHECKS if strict else _NDEX_CHECKS
+    scalar = checks.get(dtype)
     if scalar is not None:
         check, what = scalar
         return None if check(value) else f"Value {_show(value)} is not {what}."
-    check, what = _SCALAR_CHECKS[dtype[8:]]
+    check, what = checks[dtype[8:]]
     if type(value) is not list:
         return f"Value {_show(value)} is not consistent with the declared type {dtype}."
-    if not value:
+    if not value and strict:
         return f"Empty list declared as {dtype}: omit the attribute instead."
     for item in value:
         if not check(item):
@@ -85,7 +89,7 @@ def _value_problem(dtype: str, value: object) -> str | None:
 
 
 def _fits(dtype: str, value: object) -> bool:
-    """Fast path of ``_value_problem``: True when the value fits the type."""
+    """Fast path of ``_value_problem`` (strict): True when the value fits the type."""
     if not dtype:
         return True
     scalar = _SCALAR_CHECKS.get(dtype)
@@ -210,7 +214,8 @@ class _Declarations:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
         self.problems: list[str] = []
         self.declarations: dict[str, _Declarations] = {}
         self.raw_declarations: dict[str, dict] = {}
@@ -366,7 +371,7 @@ class _Checker:
         if alias is not None and not isinstance(alias, str):
             self.add(f"Alias of attribute '{attr}' in aspect {aspect} is not a string.")
         if "v" in entry:
-            problem = _value_problem(dtype or "string", entry["v"])
+            problem = _value_problem(dtype or "string", entry["v"], self.strict)
             if problem:
                 self.add(f"Default value of attribute '{attr}' in aspect {aspect}: {problem}")
 
@@ -383,9 +388,9 @@ class _Checker:
             dtype = types.get(attr)
             if dtype is None:
                 self.add(f"{where}: Attribute {attr} is not declared in attributeDeclarations aspect.")
-            elif not _fits(dtype, value):
-                self.add(f"{where}: attribute '{attr}': {_value_problem(dtype, value)}")
-            elif declarations is not None and attr in declarations.aliased:
+            elif not _fits(dtype, value) and (problem := _value_problem(dtype, value, self.strict)):
+                self.add(f"{where}: attribute '{attr}': {problem}")
+            elif self.strict and declarations is not None and attr in declarations.aliased:
                 self.add(f"{where}: attribute '{attr}' has an alias; elements must use the alias.")
 
     def check_networkAttributes(self, elements: list) -> None:  # noqa: N802
@@ -395,6 +400,8 @@ class _Checker:
         for element in elements:
             self.attribute_problems("networkAttributes", "networkAttributes", element)
             if not isinstance(element, dict):
+                continue
+            if not self.strict:
                 continue
             name, version = element.get("name"), element.get("version")
             if isinstance(name, str) and len(name) > MAX_NAME:
@@ -528,10 +535,16 @@ def summarize_problems(problems: list[str]) -> str:
     return "; ".join(problems[:MAX_PROBLEMS_SHOWN]) + (f" (and {more} more)" if more > 0 else "")
 
 
-def validate_cx2(cx2: object) -> list[str]:
+def validate_cx2(cx2: object, *, strict: bool = True) -> list[str]:
     """Return the NDEx load errors ``cx2`` would cause; ``[]`` when NDEx would accept it.
 
     ``cx2`` is a parsed CX2 document (a list of aspects) or its JSON text (``bytes``/``str``).
+
+    Ours, not NDEx's (they keep this tool's own networks clean), unless ``strict=False``: an empty list
+    (NDEx keeps it), a number that is not whole for an ``integer``/``long`` (NDEx truncates it), an element
+    using the full name of an aliased attribute (NDEx's ``replaceShortenedName`` leaves it as it is; all in
+    ndex-object-model ``AttributeDeclaredAspect``), and ``name``/``version`` longer than NDEx's columns (in
+    NDEx a database error when the summary is saved, after every other check: the sandbox's loader words it so).
 
     >>> validate_cx2([{"CXVersion": "2.0", "hasFragments": False}, {"status": [{"error": "", "success": True}]}])
     []
@@ -543,4 +556,4 @@ def validate_cx2(cx2: object) -> list[str]:
             cx2 = orjson.loads(cx2)
         except orjson.JSONDecodeError as err:
             return [f"Not valid JSON: {err}"]
-    return _Checker().run(cx2)
+    return _Checker(strict).run(cx2)

@@ -183,6 +183,28 @@ def test_invalid_cx2_is_accepted_then_marked_with_error_and_forced_private(sandb
     assert sandbox.summary(network_id)["errorMessage"] == expected
 
 
+def test_the_loader_applies_ndex_rules_only(sandbox):
+    """validate_cx2's own rules (strict) do not fail a load; a name longer than NDEx's column fails it as the
+    database does, after the other checks."""
+    client = client_for(sandbox)
+    lenient = make_cx2("lenient")
+    declared = lenient[2]["attributeDeclarations"][0]
+    declared["nodes"]["represents"]["a"] = "r"  # the nodes keep the full name
+    lenient[3]["networkAttributes"][0].update(organism=[], publicationYear=2020.7)
+    assert len(validate_cx2(lenient)) == 2 + len(GENES) and validate_cx2(lenient, strict=False) == []
+    loaded = wait_completed(client, uuid_of(client.save_new_cx2_network(lenient)))
+    assert "errorMessage" not in loaded and loaded["nodeCount"] == len(GENES)
+
+    long_name = make_cx2("x" * 501)
+    failed = wait_completed(client, uuid_of(client.save_new_cx2_network(long_name)))
+    assert failed["errorMessage"] == (
+        "DB error when saving network summary: ERROR: value too long for type character varying(500)"
+    )
+    both = without_status(long_name)
+    failed = wait_completed(client, uuid_of(client.save_new_cx2_network(both)))
+    assert failed["errorMessage"] == "CX document ends without a 'status' aspect defined."
+
+
 def test_update_while_locked_is_a_concurrent_modification_500(slow_sandbox):
     client = client_for(slow_sandbox)
     network_id = uuid_of(client.save_new_cx2_network(make_cx2()))

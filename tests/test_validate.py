@@ -391,6 +391,13 @@ MUTATIONS = [
         "Value '2020' is not an integer.",
     ),
     (
+        "integer-not-whole",
+        lambda doc: (decl(doc)["networkAttributes"].update(year={"d": "integer"}), net(doc).update(year=2020.5), doc)[
+            2
+        ],
+        "Value 2020.5 is not an integer.",
+    ),
+    (
         "double-nan",
         lambda doc: (decl(doc)["networkAttributes"].update(s={"d": "double"}), net(doc).update(s=float("nan")), doc)[2],
         "Value nan is not a finite number.",
@@ -507,6 +514,32 @@ def test_each_rule_on_the_example(mutate, expected):
 def test_each_rule_on_the_full_document(mutate, expected):
     problems = validate_cx2(mutate(copy.deepcopy(DOC_FULL)))
     assert any(expected in p for p in problems), problems
+
+
+OURS = {  # rules validate_cx2 adds to NDEx's (strict=True, the default); NDEx accepts these networks
+    "empty-list": MUTATIONS,
+    "integer-not-whole": MUTATIONS,
+    "name-too-long": MUTATIONS,
+    "version-too-long": MUTATIONS,
+    "full-name-instead-of-alias": MUTATIONS_FULL,
+}
+
+
+@pytest.mark.parametrize("rule", OURS)
+def test_our_own_rules_are_left_out_when_not_strict(rule):
+    [mutate] = [m[1] for m in OURS[rule] if m[0] == rule]
+    doc = mutate(copy.deepcopy(DOC_FULL if OURS[rule] is MUTATIONS_FULL else DOC_EXAMPLE))
+    assert validate_cx2(doc) != [] and validate_cx2(doc, strict=False) == []
+
+
+def test_not_strict_still_applies_ndex_rules():
+    doc = copy.deepcopy(DOC_FULL)
+    net(doc).update(year="2020", labels=[], score=True)
+    node_v(0)(doc).update(words=["a"], w=[])
+    assert validate_cx2(doc, strict=False) == [
+        "networkAttributes: attribute 'year': Value '2020' is not a number.",
+        "networkAttributes: attribute 'score': Value True is not a finite number.",
+    ]
 
 
 def test_problems_are_single_lines():
