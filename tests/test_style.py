@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cytoscape_values import JavaException, font, java_double, object_position, paint, parse_value, parses_exactly
@@ -180,6 +181,27 @@ def test_portable_values_become_desktop_ones():
 def test_values_that_would_not_parse_are_left_out(name, value):
     assert desktop_value(name, value) is None
     assert desktop_style(VisualStyle.parse({"default": {"node": {name: value}}})).left_out == [name]
+
+
+@pytest.mark.parametrize("value", [[], ["dashed"], {}, {"a": []}, [[1]]], ids=repr)
+def test_list_and_object_values_are_left_out_never_a_failure(tmp_path, value):
+    """load_style takes any JSON value for a property; the Desktop translation leaves out what it cannot use."""
+    style: dict[str, dict[str, Any]] = {"default": {"node": {}, "edge": {}}, "nodeMapping": {}, "edgeMapping": {}}
+    for name in DESKTOP_NAMES:
+        group = "edge" if name.startswith("EDGE") else "node"
+        style["default"][group][name] = value
+        style[f"{group}Mapping"][name] = {
+            "type": "DISCRETE",
+            "definition": {"attribute": "type", "type": "string", "map": [{"v": "gene", "vp": value}]},
+        }
+    path = tmp_path / "style.json"
+    path.write_text(json.dumps(style))
+    desktop = desktop_style(VisualStyle.parse(load_style(path)))
+    # an object is read as a font face or a label position with every part missing; nothing else takes one
+    objects = {"NODE_LABEL_FONT_FACE", "EDGE_LABEL_FONT_FACE", "NODE_LABEL_POSITION"}
+    kept = set() if isinstance(value, list) else objects
+    assert {d["visualProperty"] for d in desktop.defaults} == {m["visualProperty"] for m in desktop.mappings} == kept
+    assert len(desktop.left_out) == 2 * (len(DESKTOP_NAMES) - len(kept))
 
 
 def test_discrete_keys_are_strings_of_the_column_type():

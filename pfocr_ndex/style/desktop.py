@@ -191,7 +191,8 @@ def _font(value: Any, size: Any) -> str | None:
 
 
 def _anchor(vertical: Any, horizontal: Any) -> str:
-    return (_VERTICAL.get(vertical, "") + _HORIZONTAL.get(horizontal, "")) or "C"
+    """A point of a node or label (``NW`` … ``C``); what is not one of the names counts as centre."""
+    return (_VERTICAL.get(str(vertical), "") + _HORIZONTAL.get(str(horizontal), "")) or "C"
 
 
 def _position(value: Any) -> str | None:
@@ -205,7 +206,7 @@ def _position(value: Any) -> str | None:
     margins = [_number(value.get(key, 0)) for key in ("MARGIN_X", "MARGIN_Y")]
     if None in margins:
         return None
-    justify = {"left": "l", "right": "r"}.get(value.get("JUSTIFICATION", "center"), "c")
+    justify = {"left": "l", "right": "r"}.get(str(value.get("JUSTIFICATION")), "c")
     return (
         f"{_anchor(value.get('VERTICAL_ANCHOR'), value.get('HORIZONTAL_ANCHOR'))},"
         f"{_anchor(value.get('VERTICAL_ALIGN'), value.get('HORIZONTAL_ALIGN'))},{justify},"
@@ -245,6 +246,8 @@ def _portable(name: str, value: Any) -> Any:
     if name in _OPACITIES:
         number = _number(value)
         return None if number is None else min(max(number, 0.0), 1.0) * 255
+    if not isinstance(value, str):
+        return value
     if name == "NODE_BORDER_STYLE":
         return _BORDER_STYLES.get(value, value)
     if name == "EDGE_LINE_STYLE":
@@ -252,7 +255,7 @@ def _portable(name: str, value: Any) -> Any:
     if name.endswith("_ARROW_SHAPE"):
         return _ARROWS.get(value, value)
     if name.endswith("_VISIBILITY"):
-        return value == "element" if isinstance(value, str) else value
+        return value == "element"
     return value
 
 
