@@ -42,6 +42,7 @@ __all__ = [
     "newline",
     "parse_front_matter",
     "parse_mapping",
+    "parse_mapping_without",
     "set_key",
     "yaml_text",
 ]
@@ -368,6 +369,39 @@ def parse_mapping(text: str, path: str | PathLike[str]) -> dict:
     if not isinstance(fields, dict):
         raise RecordError("front matter is not a mapping of fields", path)
     return fields
+
+
+def parse_mapping_without(text: str, key: str, path: str | PathLike[str]) -> dict:
+    """``parse_mapping(text, path)`` less the top-level ``key``, whose block is not read when it stands on
+    its own lines (``key:`` then indented lines; in records, the large ``schema-jsonld`` copy of the tables).
+
+    The block is only skipped where YAML finds the key: the text before it and the text after it must each
+    parse on their own (a ``key:`` line inside a multi-line scalar leaves one of them unreadable); otherwise
+    the whole is parsed, and its errors name the lines of the whole.
+
+    >>> parse_mapping_without("figid: x\\nskip:\\n  keywords:\\n  - TP53\\nyear: '2020'\\n", "skip", "x.md")
+    {'figid': 'x', 'year': '2020'}
+    """
+    header = f"{key}:\n"
+    start = 0 if text.startswith(header) else text.find(f"\n{header}") + 1
+    if start or text.startswith(header):
+        after = _TOP_LEVEL_LINE.search(text, start + len(header) - 1)
+        end = after.start() + 1 if after else len(text)
+        try:
+            head = parse_front_matter(text[:start]) if start else {}
+            tail = parse_front_matter(text[end:]) if end < len(text) else {}
+        except yaml.YAMLError:
+            head = tail = None
+        if isinstance(head, dict) and isinstance(tail, dict):
+            head.update(tail)  # a key in both: the later value at the first place, as YAML reads it
+            head.pop(key, None)
+            return head
+    fields = parse_mapping(text, path)
+    fields.pop(key, None)
+    return fields
+
+
+_TOP_LEVEL_LINE = re.compile(r"\n[^ ]")
 
 
 # --- one top-level key ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from . import layout
 from .errors import RecordError
-from .frontmatter import decode, parse_mapping, yaml_text
+from .frontmatter import decode, parse_mapping, parse_mapping_without, yaml_text
 from .layout import TABLE_KINDS
 
 __all__ = ["Entity", "FigureRecord", "names", "read_record"]
@@ -462,21 +462,6 @@ def _check_figid(figid: str, path: Path) -> None:
         raise RecordError(f"figid {figid!r} does not match the file name {path.name!r}", path)
 
 
-def _without_schema_jsonld(front_matter: str) -> str:
-    """The front matter minus its top-level ``schema-jsonld:`` block (a copy of the caption and table words)."""
-    if front_matter.startswith("schema-jsonld:\n"):
-        start = 0
-    else:
-        start = front_matter.find("\nschema-jsonld:\n") + 1
-        if start == 0:
-            return front_matter
-    end = _NEXT_TOP_LEVEL_LINE.search(front_matter, start)
-    return front_matter[:start] + (front_matter[end.start() + 1 :] if end else "")
-
-
-_NEXT_TOP_LEVEL_LINE = re.compile(r"\n[^ ]")
-
-
 def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None = None) -> FigureRecord:
     """Read one figure record and its tables; raise ``RecordError`` naming the file and the problem.
 
@@ -506,14 +491,7 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
             content = _load_table_bytes(table_path, kind)
             if content is not None:
                 table_bytes[kind] = (table_path, content)
-    front_matter = _without_schema_jsonld(whole) if table_bytes else whole
-
-    try:
-        raw = parse_mapping(front_matter, path)
-    except RecordError:
-        if front_matter is not whole:
-            parse_mapping(whole, path)  # the error with the line number of the file
-        raise
+    raw = parse_mapping_without(whole, "schema-jsonld", path) if table_bytes else parse_mapping(whole, path)
     fields = _clean(raw)
     figid = fields.get("figid")
     if not isinstance(figid, str) or not figid.strip():

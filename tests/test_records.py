@@ -15,7 +15,7 @@ from conftest import SAMPLE_DB, front_matter, libyaml, with_fields
 
 from pfocr_ndex import records
 from pfocr_ndex.errors import RecordError
-from pfocr_ndex.frontmatter import parse_front_matter
+from pfocr_ndex.frontmatter import parse_mapping_without
 from pfocr_ndex.records import read_record
 
 FIGURES = SAMPLE_DB / "_figures"
@@ -57,11 +57,9 @@ def test_every_sample_record_reads(path):
 
 def test_fast_reader_equals_libyaml_without_schema_jsonld():
     for path in ALL_RECORDS:
-        text = records._without_schema_jsonld(front_matter(path))
-        assert "schema-jsonld" not in text
         expected = libyaml(front_matter(path))
         expected.pop("schema-jsonld")
-        assert parse_front_matter(text) == expected, path.name
+        assert parse_mapping_without(front_matter(path), "schema-jsonld", path) == expected, path.name
 
 
 # --- NA cleaning and fields ------------------------------------------------------------------
@@ -432,6 +430,24 @@ def copy_figure(figid: str, dest: Path) -> Path:
     for table in DATA.glob(f"{figid}-*.tsv"):
         shutil.copy(table, dest / "_data")
     return dest / "_figures" / f"{figid}.md"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"caption": "'a caption whose second line\nschema-jsonld:\n' "},  # a key-like line inside a scalar
+        {"schema-jsonld": "\n- an indentless list\n- of words"},
+        {"schema-jsonld": "{keywords: [IL4]}"},
+    ],
+    ids=["inside-a-scalar", "indentless-list", "flow-mapping"],
+)
+def test_the_schema_jsonld_block_is_skipped_only_where_yaml_finds_it(tmp_path, edit):
+    record = with_fields(copy_figure(START, tmp_path), tmp_path / "_figures", edit)
+    expected = libyaml(front_matter(record))
+    expected.pop("schema-jsonld")
+    fields = read_record(record).fields
+    assert {k: fields[k] for k in ("caption", "figid")} == {k: expected[k] for k in ("caption", "figid")}
+    assert "schema-jsonld" not in fields and read_record(record).entity_source == "tables"
 
 
 @pytest.mark.parametrize(
