@@ -278,7 +278,7 @@ def _gene_entities(table: _Table) -> list[Entity]:
             type_, represents = "gene family", None
         elif key.isdigit() and key.isascii():
             name = row[i_symbol] if row[i_symbol] not in na else row[i_word]
-            type_ = _gene_type(name) if name[:3] in _MIR_PREFIXES else "gene"  # runs for every gene: no call
+            type_ = _gene_type(name)
             represents = "ncbigene:" + key
         else:
             raise RecordError(f"genes table: ncbigene_id {key!r} is not a number", table.path)
@@ -414,7 +414,7 @@ def _keyword_type(word: str, in_gene_part: bool) -> str:
     if chemical_like:
         return "chemical"
     if in_gene_part and len(word) <= 30 and _SYMBOL_LIKE.fullmatch(word):
-        return _gene_type(word) if word[:3] in _MIR_PREFIXES else "gene"  # the common case without a call
+        return _gene_type(word)
     return "keyword"
 
 
