@@ -44,10 +44,10 @@ from urllib.parse import quote
 
 import orjson
 
-from .cx2 import aspect_elements, network_attributes
+from .cx2 import aspect_elements, first_element, network_attributes
 from .errors import PfocrError
 from .records import Entity, FigureRecord, names
-from .style import VisualStyle, load_style, read_template
+from .style import VisualStyle, load_style, number, read_template
 from .validate import MAX_NAME, MAX_VERSION
 
 __all__ = [
@@ -95,11 +95,8 @@ class FigureNetwork:
 
     def add_network_attribute(self, name: str, value: str) -> None:
         """Add (or replace) a string network attribute, declared as ``string``."""
-        for aspect in self.cx2:
-            if "attributeDeclarations" in aspect:
-                aspect["attributeDeclarations"][0].setdefault("networkAttributes", {})[name] = {"d": "string"}
-            elif "networkAttributes" in aspect:
-                aspect["networkAttributes"][0][name] = value
+        first_element(self.cx2, "attributeDeclarations").setdefault("networkAttributes", {})[name] = {"d": "string"}
+        network_attributes(self.cx2)[name] = value
 
     def to_json(self) -> bytes:
         """The CX2 document as compact UTF-8 JSON bytes (same network → same bytes)."""
@@ -310,8 +307,10 @@ def _network_attributes(record: FigureRecord, constants: dict, image_url: str | 
 # --- nodes and layout ---------------------------------------------------------------------
 
 
-def _number(value: object, fallback: float) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else fallback
+def _size(value: object, fallback: float) -> float:
+    """A style size: a positive number (``style.number``), else ``fallback``."""
+    found = number(value)
+    return float(found) if found is not None and found > 0 else fallback
 
 
 class _NodeMetrics(NamedTuple):
@@ -327,19 +326,19 @@ class _NodeMetrics(NamedTuple):
 def _node_metrics(style: VisualStyle) -> _NodeMetrics:
     """Widths per entity type, node height, default width, font size and label max width from the style."""
     node_defaults = style.node
-    width = _number(node_defaults.get("NODE_WIDTH"), 80.0)
-    height = _number(node_defaults.get("NODE_HEIGHT"), 28.0)
-    font = _number(node_defaults.get("NODE_LABEL_FONT_SIZE"), 12.0)
-    label_max = _number(node_defaults.get("NODE_LABEL_MAX_WIDTH"), 200.0)
+    width = _size(node_defaults.get("NODE_WIDTH"), 80.0)
+    height = _size(node_defaults.get("NODE_HEIGHT"), 28.0)
+    font = _size(node_defaults.get("NODE_LABEL_FONT_SIZE"), 12.0)
+    label_max = _size(node_defaults.get("NODE_LABEL_MAX_WIDTH"), 200.0)
     widths: dict[str, float] = {}
     for mapping in style.node_mappings:
         if mapping.kind != "DISCRETE" or mapping.attribute != "type":
             continue
         for entry in mapping.entries:
             if mapping.property in ("NODE_WIDTH", "NODE_SIZE"):
-                widths[str(entry.get("v"))] = _number(entry.get("vp"), width)
+                widths[str(entry.get("v"))] = _size(entry.get("vp"), width)
             if mapping.property in ("NODE_HEIGHT", "NODE_SIZE"):
-                height = max(height, _number(entry.get("vp"), height))
+                height = max(height, _size(entry.get("vp"), height))
     return _NodeMetrics(widths, height, width, font, label_max)
 
 

@@ -171,6 +171,7 @@ def test_portable_values_become_desktop_ones():
         ("NODE_SHAPE", "star"),  # cytoscape.js has it, Cytoscape Desktop does not
         ("NODE_WIDTH", "wide"),
         ("NODE_WIDTH", True),
+        pytest.param("NODE_WIDTH", 10**400, id="NODE_WIDTH-too-large-for-a-double"),
         ("NODE_BACKGROUND_COLOR", "red"),
         ("NODE_LABEL_POSITION", "middle"),
         ("NODE_LABEL_FONT_FACE", 12),
@@ -367,3 +368,17 @@ def test_the_browser_view_leaves_out_what_it_cannot_draw():
         {"type": "gene", "name": "A", "id": "0"},
         {"id": "e0", "source": "0", "target": "0"},
     ]
+
+
+def test_both_translations_read_numbers_alike():
+    from pfocr_ndex.style.cytoscapejs import stylesheet
+
+    for value, desktop, browser in (
+        ("80.0", "80.0", 80.0),
+        (80, "80.0", 80),
+        (10**400, None, None),
+        (True, None, None),
+    ):
+        style = VisualStyle.parse({"default": {"node": {"NODE_WIDTH": value}}})
+        assert desktop_value("NODE_WIDTH", value) == desktop
+        assert stylesheet(style)[0]["style"].get("width") == browser

@@ -12,6 +12,6 @@
 
 from __future__ import annotations
 
-from .model import Mapping, VisualStyle, load_style, read_template, style_problems
+from .model import Mapping, VisualStyle, load_style, number, read_template, style_problems
 
-__all__ = ["Mapping", "VisualStyle", "load_style", "read_template", "style_problems"]
+__all__ = ["Mapping", "VisualStyle", "load_style", "number", "read_template", "style_problems"]

@@ -11,14 +11,13 @@ reader does.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..cx2 import aliases, aspect_elements, declarations, first_element
-from .model import Mapping, VisualStyle
+from .model import HEX_COLOR, Mapping, VisualStyle, number
 
 __all__ = [
     "EDGE_PROPERTIES",
@@ -33,7 +32,6 @@ __all__ = [
 
 # --- CX2 values → cytoscape.js values ---------------------------------------------------
 
-_HEX_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 _FONT_FAMILY = re.compile(r"[\w \-]+")
 _NODE_SHAPES = frozenset(
     {
@@ -134,45 +132,32 @@ def _enum_name(value: Any) -> str | None:
 
 
 def _color(value: Any) -> str | None:
-    return value if isinstance(value, str) and _HEX_COLOR.fullmatch(value) else None
-
-
-def _number(value: Any) -> float | int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):  # Cytoscape exports write some numbers as strings ("10.0")
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return value
-    return None
+    return value if isinstance(value, str) and HEX_COLOR.fullmatch(value) else None
 
 
 def _positive(value: Any) -> float | int | None:
-    number = _number(value)
-    return number if number is not None and number > 0 else None
+    found = number(value)
+    return found if found is not None and found > 0 else None
 
 
 def _non_negative(value: Any) -> float | int | None:
-    number = _number(value)
-    return number if number is not None and number >= 0 else None
+    found = number(value)
+    return found if found is not None and found >= 0 else None
 
 
 def _opacity(value: Any) -> float | int | None:
-    number = _number(value)
-    return None if number is None else min(max(number, 0), 1)
+    found = number(value)
+    return None if found is None else min(max(found, 0), 1)
 
 
 def _integer(value: Any) -> int | None:
-    number = _number(value)
-    return None if number is None else round(number)
+    found = number(value)
+    return None if found is None else round(found)
 
 
 def _degrees(value: Any) -> str | None:
-    number = _number(value)
-    return None if number is None else f"{number}deg"
+    found = number(value)
+    return None if found is None else f"{found}deg"
 
 
 def _node_shape(value: Any) -> str | None:
@@ -253,7 +238,7 @@ def _label_position(value: Any) -> Css | None:
     if justification in ("left", "center", "right"):
         css["text-justification"] = justification
     for key, prop in (("MARGIN_X", "text-margin-x"), ("MARGIN_Y", "text-margin-y")):
-        margin = _number(value.get(key))
+        margin = number(value.get(key))
         if margin:
             css[prop] = margin
     return css
@@ -391,10 +376,10 @@ def cytoscape_elements(cx2: list[Any]) -> list[dict]:
 def _selector_value(value: Any, data_type: str | None) -> str | None:
     """A selector literal for a DISCRETE map key, or None when cytoscape.js selectors cannot express it."""
     if data_type in ("integer", "long", "double") or (
-        data_type is None and _number(value) is not None and not isinstance(value, str)
+        data_type is None and number(value) is not None and not isinstance(value, str)
     ):
-        number = _number(value)
-        return None if number is None else repr(number)
+        found = number(value)
+        return None if found is None else repr(found)
     text = str(value).lower() if isinstance(value, bool) else str(value)
     # Selector strings have no escapes: a backslash or both quote kinds cannot be written.
     if "\\" in text:
@@ -437,7 +422,7 @@ def _mapping_rules(group: str, prop: _Property, mapping: Mapping, declared: dict
 
 def _continuous_rule(group: str, key: str, prop: _Property, band: dict) -> dict | None:
     """One CONTINUOUS range: interpolated with ``mapData()`` when bounded, else the constant at its open end."""
-    low, high = _number(band.get("min")), _number(band.get("max"))
+    low, high = number(band.get("min")), number(band.get("max"))
     if (low is None and high is None) or prop.css is None:
         return None
     selector = f"{group}[{key}]"

@@ -28,13 +28,12 @@ Desktop counterpart for, and values that would not parse, are left out and liste
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .lexicon import enum_values, lookup
-from .model import Mapping, VisualStyle
+from .model import HEX_COLOR, Mapping, VisualStyle, number
 
 __all__ = ["COLUMN_TYPES", "DESKTOP_NAMES", "DesktopStyle", "desktop_style", "desktop_value"]
 
@@ -105,7 +104,6 @@ DESKTOP_NAMES = {
 # CX2 attribute data type → cyREST mappingColumnType (MapperUtil.getColumnClass); list types have none.
 COLUMN_TYPES = {"string": "String", "long": "Long", "integer": "Integer", "double": "Double", "boolean": "Boolean"}
 
-_HEX = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 # ObjectPosition.parse's pattern (cytoscape-api values/ObjectPosition.java).
 _OBJECT_POSITION = re.compile(r"[NSEWC]{1,2},[NSEWC]{1,2},[clr],-?\d+(.\d+)?,-?\d+(.\d+)?")
 _JAVA_FONTS = {"serif": "Serif", "sans-serif": "SansSerif", "monospace": "Monospaced"}
@@ -129,19 +127,13 @@ class DesktopStyle(NamedTuple):
 
 
 def _number(value: Any) -> float | None:
-    """A finite number; numeric strings count (Cytoscape's own CX2 exports write "10.0")."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return None
-    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+    """``model.number`` as a float (Java reads doubles; ``"110.0"``, not ``"110"``)."""
+    found = number(value)
+    return None if found is None else float(found)
 
 
 def _paint(value: Any) -> str | None:
-    if not isinstance(value, str) or not _HEX.fullmatch(value.strip()):
+    if not isinstance(value, str) or not HEX_COLOR.fullmatch(value.strip()):
         return None
     digits = value.strip()[1:].upper()
     # Color.decode reads "#FFF" as 0x000FFF: write all six digits.

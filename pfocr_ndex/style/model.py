@@ -16,6 +16,8 @@ A CX2 style (one ``visualProperties`` element: ``default``, ``nodeMapping``, ``e
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from os import PathLike
@@ -27,18 +29,46 @@ from ..cx2 import DATA_TYPES, aspect_elements
 from ..errors import PfocrError, shown
 
 __all__ = [
+    "HEX_COLOR",
     "MAPPING_TYPES",
     "STYLE_TEMPLATE",
     "DeclaredAttributes",
     "Mapping",
     "VisualStyle",
     "load_style",
+    "number",
     "read_template",
     "style_problems",
 ]
 
 STYLE_TEMPLATE = "pfocr-style.cx2.json"
 MAPPING_TYPES = frozenset({"PASSTHROUGH", "DISCRETE", "CONTINUOUS"})
+
+
+HEX_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")  # the colours both translations take
+
+
+def number(value: Any) -> float | int | None:
+    """A style value as a finite number, as given (an int stays an int); a numeric string counts (Cytoscape's
+    own CX2 exports write ``"10.0"``), a boolean does not, nor an int too large for a float.
+
+    >>> number(3), number("2.5"), number(True), number("inf"), number(10**400), number([1])
+    (3, 2.5, None, None, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return None
+        return value
+    return value if isinstance(value, float) and math.isfinite(value) else None
 
 
 @dataclass(frozen=True, slots=True)
