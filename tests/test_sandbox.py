@@ -861,6 +861,68 @@ def test_batch_summaries_leave_out_what_cannot_be_read_in_uuid_order(sandbox):
     assert malformed.status_code == 500 and "invalid input syntax for type uuid" in malformed.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("85034B42-DE8A-11EA-99DA-0AC135E8BACF", "85034b42-de8a-11ea-99da-0ac135e8bacf"),
+        ("1-2-3-4-5", "00000001-0002-0003-0004-000000000005"),  # any group lengths, cut to the field
+        ("+1-2-3-4-123456789abcdef", "00000001-0002-0003-0004-456789abcdef"),  # Long.parseLong's sign
+        ("85034b42de8a11ea99da0ac135e8bacf", ("java.lang.IllegalArgumentException", "Invalid UUID string: 85034b4…")),
+        ("{85034b42-de8a-11ea-99da-0ac135e8bacf}", ("java.lang.IllegalArgumentException", "UUID string too large")),
+        (
+            "urn:uuid:85034b42-de8a-11ea-99da-0ac135e8bacf",
+            ("java.lang.IllegalArgumentException", "UUID string too large"),
+        ),
+        ("g-2-3-4-5", ("java.lang.NumberFormatException", 'Error at index 0 in: "g"')),
+        ("1--3-4-5", ("java.lang.NumberFormatException", "")),
+        ("8000000000000000-1-1-1-1", ("java.lang.NumberFormatException", 'Error at index 15 in: "8000000000000000"')),
+    ],
+)
+def test_ids_are_read_as_java_uuid_from_string_reads_them(text, expected):
+    from pfocr_ndex.sandbox.errors import UuidSyntaxError, uuid_from_string
+
+    if isinstance(expected, str):
+        assert uuid_from_string(text) == expected
+    else:
+        with pytest.raises(UuidSyntaxError) as err:
+            uuid_from_string(text)
+        java_class, message = expected
+        assert err.value.java_class == java_class and err.value.message.startswith(message.rstrip("…"))
+
+
+def test_route_ids_follow_uuid_from_string_and_batch_ids_postgresql(sandbox, tmp_path):
+    client = client_for(sandbox)
+    network_id = uuid_of(client.save_new_cx2_network(make_cx2()))
+    wait_completed(client, network_id)
+    bare = network_id.replace("-", "")
+    for path, status, message in (
+        (f"/v2/network/{bare}/summary", 500, f"Invalid UUID string: {bare}"),
+        (f"/v2/network/{{{network_id}}}/summary", 500, "UUID string too large"),
+        (
+            f"/v3/networks/{bare}/summary",
+            400,
+            f"Format FULL is unsupported. Error message: Invalid UUID string: {bare}",
+        ),
+        ("/v3/networks/g-2-3-4-5/summary", 400, 'Format FULL is unsupported. Error message: Error at index 0 in: "g"'),
+        (f"/v2/network/{network_id.upper()}/summary", 200, None),
+    ):
+        answer = raw(sandbox, "GET", path)
+        assert answer.status_code == status, path
+        if message is not None:
+            assert answer.json()["message"].endswith(message), answer.json()
+    # The batch puts ids into SQL: PostgreSQL's uuid input takes braces and dashes after any group of four.
+    braced = "{" + bare[:4] + "-" + bare[4:] + "}"
+    found = raw(sandbox, "POST", "/v3/batch/networks/summary", json=[braced]).json()
+    assert [s["uuid"] for s in found] == [network_id]
+    java_only = raw(sandbox, "POST", "/v3/batch/networks/summary", json=["1-2-3-4-5"])
+    assert java_only.status_code == 500
+    assert java_only.json()["message"].endswith('ERROR: invalid input syntax for type uuid: "1-2-3-4-5"')
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(json.dumps({"owner": "wikipathways", "cx2": make_cx2(), "uuid": bare}) + "\n")
+    with pytest.raises(PfocrError, match=f"line 1: Invalid UUID string: {bare}"):
+        sandbox.seed_file(seed)
+
+
 def test_user_network_list_is_newest_modification_first_and_needs_the_user(sandbox):
     client = client_for(sandbox)
     ids = []

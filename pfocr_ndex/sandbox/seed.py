@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from ..errors import PfocrError
-from .errors import VISIBILITIES
+from .errors import VISIBILITIES, uuid_from_string
 
 __all__ = ["SeedNetwork", "read_seed_file"]
 
@@ -65,6 +65,8 @@ class SeedNetwork:
             raise ValueError("a certified network has a DOI on NDEx: give 'doi' too")
         if self.certified and self.visibility != "PUBLIC":
             raise ValueError("a certified network is PUBLIC on NDEx")
+        if self.uuid is not None:
+            uuid_from_string(self.uuid)  # as NDEx reads ids: a bad one is this line's problem
 
 
 _KIND_NAMES = {str: "a string", bool: "true or false", int: "an integer"}

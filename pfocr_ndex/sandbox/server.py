@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from .errors import ApiError, parse_uuid, parse_visibility
+from .errors import ApiError, UuidSyntaxError, parse_uuid, parse_visibility, uuid_from_string
 from .framing import ClientGone, FramingError, read_body
 from .summary import parse_summary_format
 
@@ -329,11 +329,9 @@ class Api:
         format_text = request.arg("format", "FULL") or "FULL"
         summary_format = parse_summary_format(format_text)
         try:
-            network_id = self._id(request)
-        except ApiError:
-            raise ApiError.bad_request(
-                f"Format {format_text} is unsupported. Error message: Invalid UUID string: {request.match.group('id')}"
-            ) from None
+            network_id = uuid_from_string(request.match.group("id"))
+        except UuidSyntaxError as err:  # an IllegalArgumentException, as NumberFormatException is
+            raise ApiError.bad_request(f"Format {format_text} is unsupported. Error message: {err.message}") from None
         summary = self.store.network_summary(network_id, request.user_id, v3=True, summary_format=summary_format)
         return json_reply(200, summary)
 

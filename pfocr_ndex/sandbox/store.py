@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from ..errors import PfocrError
-from .errors import VISIBILITIES, ApiError, not_found_in_ndex, parse_uuid, parse_visibility
+from .errors import VISIBILITIES, ApiError, not_found_in_ndex, parse_uuid, parse_visibility, sql_uuid
 from .loader import LoadFailure, load_cx2, replace_network_attributes
 from .seed import SeedNetwork
 from .summary import summary_v2, summary_v3
@@ -105,13 +105,6 @@ def _new_ndex_uuid() -> str:
 
 def _password_hash(salt: bytes, password: str) -> bytes:
     return hashlib.sha256(salt + password.encode("utf-8")).digest()
-
-
-def _bad_uuid_in_sql(text: str) -> ApiError:
-    """A malformed id concatenated into ``… "UUID" in ('x')``: the whole batch fails in PostgreSQL."""
-    return ApiError.uncaught(
-        "org.postgresql.util.PSQLException", f'ERROR: invalid input syntax for type uuid: "{text}"'
-    )
 
 
 class SandboxStore:
@@ -448,12 +441,7 @@ class SandboxStore:
         """
         if len(network_ids) > BATCH_SUMMARY_LIMIT:
             raise ApiError.server(f"You can only send up to {BATCH_SUMMARY_LIMIT} network ids in this function.")
-        wanted = set()
-        for value in network_ids:
-            try:
-                wanted.add(str(uuidlib.UUID(str(value))))
-            except ValueError:
-                raise _bad_uuid_in_sql(str(value)) from None
+        wanted = {sql_uuid(str(value)) for value in network_ids}  # the ids go into the SQL text as given
         with self._lock:
             rows = [
                 self._one("SELECT * FROM networks WHERE uuid = ? AND deleted = 0", (network_id,))
