@@ -30,7 +30,7 @@ _EXPORTS = {
     "read_record": "records",
     "FigureNetwork": "network",
     "build_network": "network",
-    "load_style": "network",
+    "load_style": "style",
     "validate_cx2": "validate",
     "ConvertSummary": "convert",  # the function is pfocr_ndex.convert.convert: the module name shadows it here
     "NdexPublisher": "publish",

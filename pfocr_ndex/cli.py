@@ -73,7 +73,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .convert import convert, max_jobs
-    from .network import load_style
+    from .style import load_style
 
     try:
         style = load_style(args.style) if args.style else None
@@ -500,6 +500,8 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _add_open(sub: argparse._SubParsersAction) -> None:
+    from .cytoscape import DEFAULT_CYTOSCAPE_URL, DEFAULT_TIMEOUT
+
     p = sub.add_parser(
         "open",
         help="open figure networks in Cytoscape Desktop",
@@ -515,7 +517,7 @@ def _add_open(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--cytoscape-url",
-        default="http://127.0.0.1:1234/v1",
+        default=DEFAULT_CYTOSCAPE_URL,
         metavar="URL",
         help="CyREST address (default: %(default)s)",
     )
@@ -535,7 +537,7 @@ def _add_open(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--timeout",
         type=_seconds,
-        default=120.0,
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="give up when Cytoscape takes longer than this for one request, all of it (default: %(default)g)",
     )

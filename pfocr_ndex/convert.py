@@ -19,8 +19,9 @@ from pathlib import Path
 from .errors import Cx2ValidationError, PfocrError
 from .fsutil import atomic_write_bytes, name_max, remove_stale_temp_files
 from .layout import count_records, iter_record_paths
-from .network import build_network, load_style
+from .network import build_network
 from .records import read_record
+from .style import load_style
 from .validate import summarize_problems, validate_cx2
 
 __all__ = ["ConvertSummary", "convert", "convert_one", "max_jobs"]
@@ -137,7 +138,8 @@ def convert(
     ``jobs``: worker processes (records are streamed to them in small chunks; 0 = one per CPU; at most
     ``max_jobs()``). ``progress``: show a progress bar on stderr (default: when stderr is a terminal).
     ``on_error(path, reason)`` is called for each record, and each bad path, that fails; the run goes on.
-    Raises ``PfocrError`` before converting anything when the style is bad or ``outdir`` cannot be made.
+    Raises ``PfocrError`` before converting anything when a style file is bad or ``outdir`` cannot be made (a
+    style dict is used as given: one NDEx would refuse fails each record's validation).
 
     >>> summary = convert(["tests/data/pfocr"], outdir="cx2")        # doctest: +SKIP
     >>> summary.converted, summary.failed                            # doctest: +SKIP

@@ -27,8 +27,8 @@ __all__ = [
 
 # Attribute data types of attributeDeclarations (ndex-object-model org/ndexbio/cx2/aspect/element/core/
 # ATTRIBUTE_DATA_TYPE.java); a declaration without "d" means string.
-SCALAR_TYPES = ("string", "boolean", "integer", "long", "double")
-DATA_TYPES = frozenset([*SCALAR_TYPES, *(f"list_of_{t}" for t in SCALAR_TYPES)])
+_SCALAR_TYPES = ("string", "boolean", "integer", "long", "double")
+DATA_TYPES = frozenset([*_SCALAR_TYPES, *(f"list_of_{t}" for t in _SCALAR_TYPES)])
 
 
 def aspect_elements(cx2: object, name: str) -> list[Any]:

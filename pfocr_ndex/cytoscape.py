@@ -12,6 +12,9 @@ Cytoscape's importers put every network in a new collection (root network) of it
 import into an existing collection (``CytoscapeCx2NetworkReader.run``); cyREST only names it after its
 ``collection`` parameter (``NetworkResource.addNetwork``). So each figure opens in a collection of its own.
 
+The converter (``network``, ``records``, ``style``) and py4cytoscape are imported on first use: the command line
+imports this module for its defaults.
+
 py4cytoscape has no timeouts, writes full HTTP bodies (passwords included) to ``./logs`` at import, prints its
 errors on stderr and switches to a remote "sandbox" mode for any URL but ``http://127.0.0.1:1234/v1``.
 This module imports it quietly, forces local mode, checks that Cytoscape answers before the first call, and
@@ -52,14 +55,11 @@ from .credentials import DEFAULT_SERVER, normalize_server
 from .cx2 import network_attributes
 from .errors import PfocrError
 from .http import BoundedSession, DeadlineExceeded, ResponseTooLarge, check_deadline
-from .network import CELL_GAP_X, CELL_GAP_Y, IMAGE_ANNOTATION, IMAGE_OPACITY, build_network, figure_image_frame
-from .records import read_record
-from .style import VisualStyle, load_style
-from .style.desktop import desktop_style
 from .writeback import is_uuid
 
 __all__ = [
     "DEFAULT_CYTOSCAPE_URL",
+    "DEFAULT_TIMEOUT",
     "MAX_REPLY_BYTES",
     "STYLE_NAME",
     "CytoscapeError",
@@ -144,6 +144,9 @@ class Target:
         if self.path is None:
             raise ValueError(f"{self.text} is an NDEx network, not a local one")
         if self.kind == "record":
+            from .network import build_network
+            from .records import read_record
+
             return build_network(read_record(self.path)).cx2
         try:
             document = orjson.loads(self.path.read_bytes())
@@ -466,6 +469,9 @@ class CytoscapeSession:
             return self._style_name
         p4c = _py4cytoscape()
         if STYLE_NAME not in (self._style_names() if style_names is None else set(style_names)):
+            from .style import VisualStyle, load_style
+            from .style.desktop import desktop_style
+
             desktop = desktop_style(VisualStyle.parse(self._style if self._style is not None else load_style()))
             if desktop.left_out:
                 _LOG.info("left out of the Cytoscape style (no Desktop counterpart): %s", ", ".join(desktop.left_out))
@@ -545,6 +551,8 @@ class CytoscapeSession:
 
     def _node_box(self, suid: int, view: int) -> tuple[float, float, float]:
         """left, top, right of the nodes' rectangles in the view, padded by half a converter grid gap."""
+        from .network import CELL_GAP_X, CELL_GAP_Y
+
         p4c = _py4cytoscape()
         columns = []
         for vp in ("NODE_X_LOCATION", "NODE_Y_LOCATION", "NODE_WIDTH", "NODE_HEIGHT"):
@@ -569,6 +577,8 @@ class CytoscapeSession:
 
     def _add_figure_image(self, suid: int, view: int, image_url: str) -> None:
         """Put the figure image behind the nodes, placed and sized as the converter's own annotation."""
+        from .network import IMAGE_ANNOTATION, IMAGE_OPACITY, figure_image_frame
+
         x, y, width = figure_image_frame(*self._node_box(suid, view))
         # Cytoscape shows an empty box for http:// images (cytoscape/py4cytoscape#131); PMC serves https.
         body = {

@@ -65,7 +65,7 @@ def data_dir(record_path: str | PathLike[str]) -> Path | None:
         return found
     figid = os.path.basename(record_path).removesuffix(RECORD_SUFFIX)
     if any(os.path.isfile(os.path.join(folder, table_name(figid, kind))) for kind in TABLE_KINDS):
-        return _as_path(folder)
+        return Path(folder)
     return None
 
 
@@ -77,11 +77,6 @@ def _checkout_data_dir(folder: str) -> Path | None:
         if os.path.isdir(found):
             return Path(found)
     return None
-
-
-@lru_cache(maxsize=64)
-def _as_path(folder: str) -> Path:
-    return Path(folder)
 
 
 def table_name(figid: str, kind: str) -> str:

@@ -57,7 +57,6 @@ __all__ = [
     "figure_image_url",
     "figure_page_url",
     "load_network_attributes",
-    "load_style",
 ]
 
 NETWORK_TEMPLATE = "pfocr-network.json"

@@ -1,14 +1,10 @@
 """Browser preview: one page per figure (figure image beside its network drawn by cytoscape.js) and an index.
 
 The CX2 style is translated to a cytoscape.js stylesheet by ``style.cytoscapejs``, so the translation is testable
-without a browser: ``cytoscape_view(cx2)`` gives the elements, stylesheet and layout a page hands to
-``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages that work opened from disk (all
+without a browser: ``style.cytoscapejs.cytoscape_view(cx2)`` gives the elements, stylesheet and layout a page hands
+to ``cytoscape({...})``. ``write_preview(paths, outdir)`` streams records to pages that work opened from disk (all
 data is inlined). cytoscape.js comes from a pinned CDN URL checked by its subresource-integrity hash, or, with
 ``offline=True``, from a copy in ``outdir/assets/``.
-
->>> view = cytoscape_view([{"nodes": [{"id": 0, "x": 10, "y": 20, "v": {"name": "TP53"}}]}])
->>> view["elements"], view["layout"]["name"]
-([{'group': 'nodes', 'data': {'name': 'TP53', 'id': '0'}, 'position': {'x': 10, 'y': 20}}], 'preset')
 """
 
 from __future__ import annotations
@@ -35,9 +31,10 @@ from .cx2 import network_attributes
 from .errors import PfocrError
 from .fsutil import atomic_write_bytes, atomic_write_text
 from .layout import iter_record_paths
-from .network import build_network, load_style
+from .network import build_network
 from .records import read_record
-from .style.cytoscapejs import cytoscape_elements, cytoscape_style, cytoscape_view, data_key
+from .style import load_style
+from .style.cytoscapejs import cytoscape_view
 
 __all__ = [
     "CYTOSCAPE_JS_CDN_URL",
@@ -47,10 +44,6 @@ __all__ = [
     "HEADLESS_CHROMIUM_ARGS",
     "NDEX_VIEWER_URL",
     "PreviewResult",
-    "cytoscape_elements",
-    "cytoscape_style",
-    "cytoscape_view",
-    "data_key",
     "find_cytoscape_js",
     "page_filename",
     "sanitize_html",

@@ -27,9 +27,9 @@ import orjson
 
 from .cx2 import DATA_TYPES, aliases
 from .errors import shown as _show
-from .style.model import style_problems as validate_style
+from .style.model import style_problems
 
-__all__ = ["DATA_TYPES", "summarize_problems", "validate_cx2", "validate_style"]
+__all__ = ["MAX_NAME", "MAX_VERSION", "summarize_problems", "validate_cx2"]
 
 # Core aspects in the order the CX2 specification requires. Opaque aspects (cyHiddenAttributes,
 # cyTableColumn, …) are not checked for position: Cytoscape writes them in various places and
@@ -44,7 +44,6 @@ CORE_ORDER = {
     "edgeBypasses": 7,
     "visualEditorProperties": 8,
 }
-DECLARED_ASPECTS = ("networkAttributes", "nodes", "edges")
 MAX_NAME = 500  # NDEx column varchar(500)
 MAX_VERSION = 100  # NDEx column varchar(100)
 MAX_PROBLEMS_SHOWN = 3
@@ -516,7 +515,7 @@ class _Checker:
     def check_visualProperties(self, elements: list) -> None:  # noqa: N802
         for element in elements:
             self.problems.extend(
-                validate_style(element, self.declarations.get("nodes"), self.declarations.get("edges"))
+                style_problems(element, self.declarations.get("nodes"), self.declarations.get("edges"))
             )
 
     def check_visualEditorProperties(self, elements: list) -> None:  # noqa: N802

@@ -16,8 +16,8 @@ import pytest
 from conftest import SAMPLE_DB, with_fields
 
 from pfocr_ndex.convert import convert, convert_one
-from pfocr_ndex.network import load_style
 from pfocr_ndex.records import read_record
+from pfocr_ndex.style import load_style
 from pfocr_ndex.validate import validate_cx2
 
 START = "PMC12170841__IJN-20-7415-g0001"

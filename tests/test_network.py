@@ -17,9 +17,9 @@ from ndex2.cx2 import RawCX2NetworkFactory
 
 from pfocr_ndex.errors import PfocrError
 from pfocr_ndex.layout import iter_record_paths
-from pfocr_ndex.network import _node_metrics, build_network, load_network_attributes, load_style
+from pfocr_ndex.network import _node_metrics, build_network, load_network_attributes
 from pfocr_ndex.records import Entity, FigureRecord, read_record
-from pfocr_ndex.style import VisualStyle
+from pfocr_ndex.style import VisualStyle, load_style
 from pfocr_ndex.validate import validate_cx2
 
 FIGURES = SAMPLE_DB / "_figures"

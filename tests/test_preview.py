@@ -27,9 +27,6 @@ from pfocr_ndex.preview import (
     CYTOSCAPE_JS_CDN_URL,
     CYTOSCAPE_JS_INTEGRITY,
     CYTOSCAPE_JS_VERSION,
-    cytoscape_elements,
-    cytoscape_style,
-    cytoscape_view,
     find_cytoscape_js,
     page_filename,
     sanitize_html,
@@ -38,6 +35,7 @@ from pfocr_ndex.preview import (
 )
 from pfocr_ndex.preview import HEADLESS_CHROMIUM_ARGS as CHROMIUM_ARGS
 from pfocr_ndex.records import read_record
+from pfocr_ndex.style.cytoscapejs import cytoscape_elements, cytoscape_style, cytoscape_view
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DB = REPO / "tests" / "data" / "pfocr"  # as conftest.SAMPLE_DB (importable whether or not tests/ is a package)

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from pfocr_ndex.validate import validate_cx2, validate_style
+from pfocr_ndex.style import style_problems
+from pfocr_ndex.validate import validate_cx2
 
 # A minimal PFOCR-style network NDEx accepts (every rule of validate.py satisfied).
 DOC_EXAMPLE = [
@@ -558,12 +559,12 @@ def test_undefined_ids_are_listed_once_sorted():
     assert [p for p in validate_cx2(doc) if "undefined" in p] == ["2 undefined ids found in aspect nodes: [40 50]"]
 
 
-def test_validate_style_without_declarations_requires_types():
+def test_style_problems_without_declarations_requires_types():
     style = aspect(DOC_FULL, "visualProperties")[0]
-    problems = validate_style(style)
+    problems = style_problems(style)
     assert "Mapping error: NODE_LABEL lacks data type on attribute 'name'." in problems
     assert "Mapping error: EDGE_LABEL lacks data type on attribute 'interaction'." in problems
-    assert validate_style(aspect(DOC_EXAMPLE, "visualProperties")[0]) == []
+    assert style_problems(aspect(DOC_EXAMPLE, "visualProperties")[0]) == []
 
 
 # --- CLI ----------------------------------------------------------------------------------
