@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from os import PathLike
 from pathlib import Path
 
@@ -69,14 +68,18 @@ def data_dir(record_path: str | PathLike[str]) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=64)
+_data_dirs: dict[str, Path] = {}  # _figures folder -> its _data: found once (asked once per record)
+
+
 def _checkout_data_dir(folder: str) -> Path | None:
-    """``<folder>/../_data`` when ``folder`` is a checkout's ``_figures`` (cached: asked once per record)."""
-    if os.path.basename(folder) == FIGURES:
-        found = os.path.join(os.path.dirname(folder), DATA)
-        if os.path.isdir(found):
-            return Path(found)
-    return None
+    """``<folder>/../_data`` when ``folder`` is a checkout's ``_figures``. Only a found one is remembered, so a
+    long-lived process (a notebook) sees a ``_data/`` made after it first looked."""
+    found = _data_dirs.get(folder)
+    if found is None and os.path.basename(folder) == FIGURES:
+        data = os.path.join(os.path.dirname(folder), DATA)
+        if os.path.isdir(data):
+            found = _data_dirs[folder] = Path(data)
+    return found
 
 
 def table_name(figid: str, kind: str) -> str:

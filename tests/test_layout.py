@@ -36,6 +36,18 @@ def test_paths_of_a_checkout(tmp_path: Path) -> None:
     assert layout.table_path(SAMPLE_DB / "_data", START, "genes").is_file()
 
 
+def test_a_data_folder_made_later_is_seen_by_the_same_process(tmp_path: Path) -> None:
+    """A notebook reads a record, then the tables arrive: the next read finds them."""
+    from pfocr_ndex.records import read_record
+
+    (tmp_path / "_figures").mkdir()
+    record = tmp_path / "_figures" / f"{START}.md"
+    shutil.copy(FIGURES / f"{START}.md", record)
+    assert layout.data_dir(record) is None and read_record(record).entity_source == "schema-jsonld keywords"
+    shutil.copytree(SAMPLE_DB / "_data", tmp_path / "_data")
+    assert layout.data_dir(record) == tmp_path / "_data" and read_record(record).entity_source == "tables"
+
+
 def test_tables_beside_a_loose_record(tmp_path: Path) -> None:
     shutil.copy(FIGURES / f"{START}.md", tmp_path)
     assert layout.data_dir(tmp_path / f"{START}.md") is None
