@@ -141,15 +141,13 @@ def _seconds(text: str) -> float:
 
 
 def _workers(text: str) -> int:
-    from .publish.options import MAX_WORKERS
+    """argparse type: a number of concurrent uploads ``PublishOptions`` accepts."""
+    from .publish.options import check_workers
 
     try:
-        workers = int(text)
-    except ValueError:
-        workers = 0
-    if not 1 <= workers <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"expected a number of uploads from 1 to {MAX_WORKERS}, got {text!r}")
-    return workers
+        return check_workers(int(text))
+    except (ValueError, PfocrError) as err:
+        raise argparse.ArgumentTypeError(f"not a number of uploads: {text!r} ({err})") from None
 
 
 def _add_server_options(p: argparse.ArgumentParser) -> None:
@@ -282,7 +280,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
     from .credentials import resolve_credentials
     from .publish import NdexPublisher, PublishOptions, default_report_path
-    from .sandbox.local import local_sandbox
+    from .sandbox.local import SANDBOX_USER, local_sandbox
 
     publishing = args.command == "publish"
     _check_report_path(args.report)
@@ -306,29 +304,38 @@ def _cmd_publish(args: argparse.Namespace) -> int:
             "upload_timeout": args.upload_timeout,
         }
     dry_run = publishing and args.dry_run
+    journal_name = None
+    if args.state_dir:
+        fields["state_dir"] = args.state_dir
     with contextlib.ExitStack() as stack:
         if credentials is None:
             sandbox_dir = Path(args.sandbox_dir)
-            fields["state_dir"] = args.state_dir or sandbox_dir / "publish-state"
+            fields.setdefault("state_dir", sandbox_dir / "publish-state")
+            journal_name = "local-sandbox.jsonl"  # its port changes from run to run
             if dry_run:  # contacts nothing, not even the sandbox
-                server, username, password = "the local NDEx sandbox", "pfocr", ""
+                server, username, password = "the local NDEx sandbox", SANDBOX_USER, ""
             else:
                 credentials = stack.enter_context(local_sandbox(sandbox_dir))
                 print(
                     f"No NDEx credentials given: using a local NDEx sandbox at {credentials.server} "
                     f"(data in {sandbox_dir}). Use --profile or NDEX_USERNAME/NDEX_PASSWORD for NDEx."
                 )
-        else:
-            fields["state_dir"] = args.state_dir or PublishOptions.state_dir
-            if not dry_run:
-                verb = "Publishing to" if publishing else "Checking"
-                print(f"{verb} {credentials.server} as {credentials.username} (credentials from {credentials.source}).")
+        elif not dry_run:
+            verb = "Publishing to" if publishing else "Checking"
+            print(f"{verb} {credentials.server} as {credentials.username} (credentials from {credentials.source}).")
         if credentials is not None:
             server, username, password = credentials.server, credentials.username, credentials.password
         options = PublishOptions(**fields)  # type: ignore[arg-type]
         progress = not args.quiet and not dry_run and sys.stderr.isatty()
         publisher = NdexPublisher(
-            server, username, password, options, progress=progress, style=style, echo=print if dry_run else None
+            server,
+            username,
+            password,
+            options,
+            progress=progress,
+            style=style,
+            echo=print if dry_run else None,
+            journal_name=journal_name,
         )
         report = publisher.publish(args.paths) if publishing else publisher.status(args.paths)
     report_path = args.report or (None if dry_run else default_report_path(options.state_dir, args.command))

@@ -55,7 +55,7 @@ from .credentials import DEFAULT_SERVER, normalize_server
 from .cx2 import network_attributes
 from .errors import PfocrError
 from .http import BoundedSession, DeadlineExceeded, ResponseTooLarge, check_deadline
-from .writeback import is_uuid
+from .records import is_uuid
 
 __all__ = [
     "DEFAULT_CYTOSCAPE_URL",

@@ -42,4 +42,4 @@ class Cx2ValidationError(PfocrError):
 
 
 class PublishError(PfocrError):
-    """A publish run cannot go on (bad credentials, unreachable server, no disk space): one line, stop."""
+    """A publish run cannot start or go on (bad credentials, unreachable server, unwritable journal): one line."""

@@ -182,8 +182,9 @@ def _watched(deadline: float) -> Iterator[_Watch]:
 class BoundedSession(requests.Session):
     """A ``requests.Session`` whose every call has a total ``deadline`` (seconds) and a ``max_bytes`` cap.
 
-    A ``timeout=`` given to a call still bounds each socket operation (never beyond the deadline);
-    ``deadline=`` and ``max_bytes=`` given to a call override the session's for that call.
+    A number given as ``timeout=`` still bounds each socket operation (never beyond the deadline; a
+    ``(connect, read)`` pair is replaced by the deadline); ``deadline=`` and ``max_bytes=`` given to a call
+    override the session's for that call.
     """
 
     def __init__(self, deadline: float, max_bytes: int = DEFAULT_MAX_BYTES) -> None:

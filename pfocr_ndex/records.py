@@ -34,15 +34,43 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import layout
-from .errors import RecordError
+from .errors import RecordError, shown
 from .frontmatter import decode, parse_mapping, parse_mapping_without, yaml_text
 from .layout import TABLE_KINDS
 
-__all__ = ["Entity", "FigureRecord", "names", "read_record"]
+__all__ = ["Entity", "FigureRecord", "is_uuid", "names", "ndex_value", "read_record"]
 
 ENTITY_SOURCE_TABLES = "tables"
 ENTITY_SOURCE_RECORD_LISTS = "record lists"
 ENTITY_SOURCE_KEYWORDS = "schema-jsonld keywords"
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_uuid(value: str) -> bool:
+    """True when ``value`` is a bare UUID (``8-4-4-4-12`` hex digits), as the website needs.
+
+    >>> is_uuid("0626a9a9-df0c-11ea-99da-0ac135e8bacf"), is_uuid("https://www.ndexbio.org/viewer/networks/x")
+    (True, False)
+    """
+    return bool(_UUID.fullmatch(value))
+
+
+def ndex_value(value: object, path: str | PathLike[str]) -> str | None:
+    """The network UUID a record's ``ndex`` field holds, lower-cased; None when empty.
+
+    The one rule for that field (reading records, publishing, writing back): the website links
+    ``https://www.ndexbio.org/viewer/networks/<ndex>``, so anything but a bare UUID is a ``RecordError``.
+
+    >>> ndex_value(" 0626A9A9-DF0C-11EA-99DA-0AC135E8BACF ", "r.md"), ndex_value("", "r.md")
+    ('0626a9a9-df0c-11ea-99da-0ac135e8bacf', None)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and is_uuid(value.strip()):
+        return value.strip().lower()
+    raise RecordError(f"the 'ndex:' field is not a bare UUID: {shown(value)}", path)
 
 
 class Entity(NamedTuple):
@@ -72,7 +100,7 @@ class FigureRecord:
     # without `schema-jsonld` when tables exist (see read_record)
     entities: tuple[Entity, ...]
     entity_source: str  # where the entities came from: "tables", "record lists", "schema-jsonld keywords"
-    ndex: str | None = None  # the UUID in the `ndex:` field, None when empty
+    ndex: str | None = None  # the UUID in the `ndex:` field (``ndex_value``), None when empty
     data_dir: Path | None = None  # the `_data/` folder used, if any
     extra: dict = field(default_factory=dict)
 
@@ -505,14 +533,14 @@ def read_record(path: str | PathLike[str], data_dir: str | PathLike[str] | None 
         entities, source = _record_list_entities(fields), ENTITY_SOURCE_RECORD_LISTS
     else:
         entities, source = _keyword_entities(fields), ENTITY_SOURCE_KEYWORDS
-    ndex = fields.get("ndex")
+    ndex = ndex_value(fields.get("ndex"), path)
     return FigureRecord(
         figid=figid,
         path=path,
         fields=fields,
         entities=tuple(entities),
         entity_source=source,
-        ndex=ndex if isinstance(ndex, str) else None,
+        ndex=ndex,
         data_dir=folder,
         extra={"tables": tuple(os.path.basename(table_path) for table_path, _ in table_bytes.values())},
     )

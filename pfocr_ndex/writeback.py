@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from os import PathLike
 from pathlib import Path
 
 from . import layout
-from .errors import PfocrError, RecordError
+from .errors import PfocrError
 from .frontmatter import decode, parse_mapping, set_key, yaml_text
 from .fsutil import (
     LockHeld,
@@ -45,6 +44,7 @@ from .fsutil import (
     rewrite_file,
 )
 from .layout import iter_record_paths
+from .records import is_uuid, ndex_value
 
 __all__ = [
     "LOCK_NAME",
@@ -53,18 +53,11 @@ __all__ = [
     "NdexMap",
     "database_lock",
     "fill_from_map",
-    "is_uuid",
     "read_ndex_field",
     "set_ndex_field",
 ]
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 NDEX_KEY = "ndex"
-
-
-def is_uuid(value: str) -> bool:
-    """True when ``value`` is a bare UUID (``8-4-4-4-12`` hex digits), as the website needs."""
-    return bool(_UUID.fullmatch(value))
 
 
 # --- records ----------------------------------------------------------------------------------
@@ -75,12 +68,7 @@ def _ndex_value(text: str, path: str | PathLike[str]) -> str | None:
     fields = parse_mapping(yaml_text(text, path), path)
     if NDEX_KEY not in fields:
         return None
-    value = fields[NDEX_KEY]
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, str) or not is_uuid(value.strip()):
-        raise RecordError(f"the 'ndex:' field is not a bare UUID: {str(value)[:60]!r}", path)
-    return value.strip().lower()
+    return ndex_value(fields[NDEX_KEY], path) or ""
 
 
 def read_ndex_field(path: str | PathLike[str], data: bytes | None = None) -> str | None:

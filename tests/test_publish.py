@@ -488,6 +488,8 @@ def test_cli_without_credentials_uses_a_local_sandbox(db: Path, tmp_path: Path) 
         p.parent == tmp_path / ".ndex-sandbox/publish-state/reports" for p in reports
     )
     assert json.loads(reports[1].read_text())["counts"]["unchanged"] == 6
+    # one journal for the sandbox, whatever port it listened on: a killed run's pending lines are seen again
+    assert [p.name for p in (tmp_path / ".ndex-sandbox/publish-state").glob("*.jsonl")] == ["local-sandbox.jsonl"]
     with NdexSandbox(data_dir=tmp_path / ".ndex-sandbox") as persisted:
         assert sorted(server_figids(persisted, "pfocr")) == sorted(EMPTY)
 

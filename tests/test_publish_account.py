@@ -9,6 +9,7 @@ does not have. The publisher types the account name as ``WikiPathways`` (NDEx st
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -321,7 +322,7 @@ def test_usage_errors_are_one_line_and_exit_2(sb: NdexSandbox, db: Path, tmp_pat
         (["--upload-timeout", "0"], "positive number of seconds"),
         (["--upload-timeout", "inf"], "positive number of seconds"),
         (["--timeout", "-1"], "positive number of seconds"),
-        (["--workers", "0"], "from 1 to"),
+        (["--workers", "0"], "between 1 and 32"),
     ):
         run = cli("publish", str(db), *args, env=env, cwd=tmp_path)
         assert run.returncode == 2, (args, run.stderr)
@@ -481,3 +482,114 @@ def test_a_sandbox_network_set_folder_is_made_readable(sb: NdexSandbox, db: Path
 
 def test_uuid_helpers_are_consistent() -> None:
     assert str(uuidlib.UUID(MISSING_UUID)) == MISSING_UUID
+
+
+# --- review findings: each failed before its fix -------------------------------------------------------
+
+
+def test_a_network_named_by_two_records_is_written_once(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    """A network that names no figure (no figid, no pfocrId), named by two records: nothing is overwritten."""
+    cx2 = network_2020(record(db, EMPTY[0]))
+    for aspect in cx2:
+        if "networkAttributes" in aspect:
+            aspect["networkAttributes"][0].pop("pfocrId")
+        if "attributeDeclarations" in aspect:
+            aspect["attributeDeclarations"][0]["networkAttributes"].pop("pfocrId")
+    shared = sb.seed_network(ACCOUNT, cx2)
+    for figid in EMPTY[:2]:
+        point(db, figid, shared)
+    report = publisher(sb, tmp_path, user=TYPED).publish([db])
+    outcomes = sorted(outcome(report, f)[0] for f in EMPTY[:2])
+    assert outcomes == ["conflict", "updated"]
+    assert sum(1 for r in uploads(sb) if r.method == "PUT" and shared in r.path) == 1
+
+
+def test_a_non_string_ndex_field_fails_before_any_upload(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    odd = record(db, EMPTY[0])
+    odd.write_bytes(odd.read_bytes().replace(b"ndex: ''", b"ndex: 12345"))
+    report = publisher(sb, tmp_path, user=TYPED).publish([db])
+    kind, _, detail = outcome(report, EMPTY[0])
+    assert kind == "failed" and "not a bare UUID: 12345" in detail
+    assert report.counts()["created"] == 4  # the other four empty records; nothing for this one
+    assert not any(properties(s).get("figid") == EMPTY[0] for s in sb.networks_of(ACCOUNT))
+
+
+def test_an_unlock_whose_answers_are_lost_is_undone(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    target = uuid_of(db, OWN_READ_ONLY)
+    # the unlock is carried out each time but its answer never arrives (3 tries); the relock then goes through
+    sb.faults.add("lost_response", method="PUT", path_regex=rf"^/v2/network/{target}/systemproperty$", count=3)
+    report = publisher(sb, tmp_path, user=TYPED, retries=2).publish([db])
+    kind, _, _ = outcome(report, OWN_READ_ONLY)
+    assert kind == "failed"
+    assert sb.summary(target)["isReadOnly"], "the flag cleared by the lost unlock is set again at once"
+
+
+def test_an_adopted_network_still_loading_is_waited_for(db: Path, tmp_path: Path) -> None:
+    """Records never filled, networks re-indexing (completed false): a fresh machine waits, then finds them current."""
+    with NdexSandbox(users={ACCOUNT: PASSWORD}, load_delay=0.0) as sb:
+        publisher(sb, tmp_path, user=TYPED, fill=False).publish([db])
+        sb.load_delay = 1.0
+        client = publisher(sb, tmp_path, user=TYPED).client
+        client._ndex.save_new_cx2_network(network_2020(record(db, OTHERS)))  # a load at the head of the one queue
+        for figid in EMPTY:  # index_level ≠ NONE: completed false until the index task, queued behind, ran
+            client.set_system_properties(server_uuid(sb, figid, ACCOUNT), {"index_level": "META"})
+        assert not sb.summary(server_uuid(sb, EMPTY[-1], ACCOUNT))["completed"]
+        fresh = publisher(sb, tmp_path / "fresh", user=TYPED, fill=False, verify_timeout=20).publish([db])
+        assert [outcome(fresh, f)[0] for f in EMPTY] == ["unchanged"] * len(EMPTY)
+        assert [r for r in uploads(sb) if r.method == "PUT"] == []
+
+
+def test_a_lost_network_set_create_makes_one_folder(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    sb.faults.add("lost_response", method="POST", path_regex=r"^/v2/networkset$", count=1)
+    report = publisher(sb, tmp_path, user=TYPED, network_set="PFOCR").publish([db])
+    assert report.failed == 0 and report.notes == []
+    homes = publisher(sb, tmp_path, user=TYPED).client._ndex.files.list_folder_items(item_type="FOLDER")
+    assert [f["name"] for f in homes] == ["PFOCR"]
+    assert sb.folder_visibility(homes[0]["uuid"]) == "PUBLIC"
+
+
+def test_a_map_that_cannot_be_read_or_written_is_one_line(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    ndex_map = db / "_data" / "ndex_map.tsv"
+    os.link(ndex_map, tmp_path / "second-name.tsv")  # a hard link: rewriting the map is refused
+    lines: list[str] = []
+    report = publisher(sb, tmp_path, user=TYPED, echo=lines.append).publish([db])
+    assert report.counts()["created"] == 5 and report.failed == 0
+    assert [line for line in lines if str(ndex_map) in line and "could not be written" in line]
+    ndex_map.unlink()
+    ndex_map.mkdir()  # a folder where the map should be
+    again = cli("publish", str(db), "-q", "--state-dir", str(tmp_path / "s2"), env=cli_env(sb, user=TYPED))
+    assert "Traceback" not in again.stderr and "not used or updated" in again.stderr
+
+
+def test_a_state_dir_that_is_a_file_is_one_line(sb: NdexSandbox, db: Path, tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a folder")
+    run = cli("publish", str(db), "-q", "--state-dir", str(tmp_path / "state"), env=cli_env(sb, user=TYPED))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith(f"pfocr-ndex: {tmp_path / 'state'}")
+
+
+def test_reading_pending_creates_while_others_append(tmp_path: Path) -> None:
+    """The journal is appended by upload threads while the main thread looks for pending creates."""
+    from pfocr_ndex.publish.journal import PublishJournal
+
+    journal = PublishJournal(tmp_path / "j.jsonl")
+    journal.append("pending", figid="PMC0__0", hash="h", since=5)
+    stop = threading.Event()
+
+    def append() -> None:
+        for i in range(20_000):
+            if stop.is_set():
+                return
+            journal.append("uploaded", figid=f"PMC{i}__x", uuid="u", hash="h")
+
+    writer = threading.Thread(target=append)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        writer.start()
+        for _ in range(2_000):
+            assert journal.earliest_pending() == 5
+    finally:
+        stop.set()
+        writer.join()
+        sys.setswitchinterval(old)

@@ -26,6 +26,7 @@ Example (a local sandbox server, no NDEx account needed)::
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -34,7 +35,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..errors import PfocrError, PublishError
+from ..errors import PublishError
 from .client import NdexClient
 from .decision import SITUATIONS, Account
 from .journal import PublishJournal
@@ -89,19 +90,22 @@ class NdexPublisher:
         echo: Callable[[str], None] | None = None,
         progress: bool = False,
         style: dict[str, Any] | None = None,
+        journal_name: str | None = None,
         **option_fields: Any,
     ) -> None:
         unknown = set(option_fields) - PublishOptions.names()
         if unknown:
             raise TypeError(f"unknown publish option(s): {', '.join(sorted(unknown))}")
-        base = options or PublishOptions()
-        self.options = PublishOptions(**{**base.__dict__, **option_fields}) if option_fields else base
+        self.options = dataclasses.replace(options or PublishOptions(), **option_fields)
         self.server, self.username = server.rstrip("/"), username
         self._password = password
         self.echo = echo or (lambda line: tqdm.write(line, file=sys.stderr))
         self.progress = progress
         self.style = style
-        self.journal = PublishJournal(self.options.state_dir / _journal_name(self.server, username))
+        # One journal per server and account; ``journal_name`` names it when the URL changes from run to run
+        # (the embedded sandbox listens on a new port each time).
+        self._journal_path = self.options.state_dir / (journal_name or _journal_name(self.server, username))
+        self.journal = PublishJournal(self._journal_path)
         self._client: NdexClient | None = None
 
     def __repr__(self) -> str:
@@ -137,6 +141,8 @@ class NdexPublisher:
             client = self.client
             account = Account(self.username, client.check_account())
         with self._exclusive() if upload and not dry_run else contextlib.nullcontext():
+            if upload and not dry_run:  # read it again under the lock: another run may have written it since
+                self.journal = PublishJournal(self._journal_path)
             run = PublishRun(
                 client=client,
                 options=self.options,
@@ -162,13 +168,17 @@ class NdexPublisher:
         except ImportError:  # not POSIX: no lock
             yield
             return
-        lock_path = self.journal.path.with_suffix(".lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a") as lock:
+        lock_path = self._journal_path.with_suffix(".lock")
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "a")  # noqa: SIM115 - held for the run, closed by the with below
+        except OSError as err:
+            raise PublishError(f"cannot use the state folder: {err.strerror or err}", lock_path.parent) from None
+        with lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise PfocrError(
-                    "another publish run is using this state; wait for it to finish", self.journal.path
+                raise PublishError(
+                    "another publish run is using this state; wait for it to finish", self._journal_path
                 ) from None
             yield

@@ -38,7 +38,6 @@ __all__ = ["CallFailed", "HttpProblem", "NdexClient", "PublishError", "classify"
 
 T = TypeVar("T")
 
-_TRANSIENT_STATUS = {429, 502, 503, 504}  # for ndex2 messages that carry no response
 _TRANSIENT_CODES = {"NDEx_Concurrent_Modification_Exception", "NDEx_Modify_Invalid_Network_Exception"}
 # A create answered like this may or may not have been carried out by the server.
 _AMBIGUOUS_STATUS = {502, 504}
@@ -89,8 +88,14 @@ def classify(exc: BaseException) -> HttpProblem:
     status = re.match(r"Caught (\d{3}) from server", str(exc))
     if status:
         code = int(status.group(1))
-        return HttpProblem(code, None, message, code in _TRANSIENT_STATUS, True)
+        return HttpProblem(code, None, message, _transient(code, None), True)
     return HttpProblem(None, None, message, False, True)
+
+
+def _transient(status: int, code: str | None) -> bool:
+    """Worth retrying: 429 and 5xx, except ndex-rest's own 500s other than "locked"/"not yet validated"
+    (a 500 without an NDEx errorCode came from something in front of the server)."""
+    return status == 429 or 500 < status < 600 or (status == 500 and (code is None or code in _TRANSIENT_CODES))
 
 
 def _from_response(response: requests.Response) -> HttpProblem:
@@ -105,10 +110,9 @@ def _from_response(response: requests.Response) -> HttpProblem:
         pass
     if not message:
         message = " ".join(re.sub(r"<[^>]+>", " ", response.text or "").split())[:200] or response.reason or ""
-    # 5xx are transient, except ndex-rest's own 500s other than "locked"/"not yet validated";
-    # a 500 without an NDEx errorCode came from something in front of the server.
-    transient = status == 429 or 500 < status < 600 or (status == 500 and (code is None or code in _TRANSIENT_CODES))
-    return HttpProblem(status, code, " ".join(f"HTTP {status}: {message}".split())[:300], transient, True)
+    return HttpProblem(
+        status, code, " ".join(f"HTTP {status}: {message}".split())[:300], _transient(status, code), True
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -193,7 +197,6 @@ class NdexClient:
         self.options = options
         self._ndex = _Ndex2(server, username, password, options, max_bytes)
         self.user_uuid: str | None = None
-        self.requests = 0  # calls made (retries included), for reports and benchmarks
 
     def __repr__(self) -> str:
         return f"NdexClient({self.server!r}, {self.username!r})"
@@ -208,7 +211,6 @@ class NdexClient:
         """
         options = self.options
         for attempt in range(options.retries + 1):
-            self.requests += 1
             try:
                 return fn()
             except (NDExError, requests.RequestException) as exc:
@@ -340,13 +342,15 @@ class NdexClient:
 
     # -- network sets (folders on NDEx 3) --
 
-    def find_network_sets(self) -> dict[str, str]:
-        """name → id of the folders at the top of this account's home (network sets are such folders)."""
+    def find_network_sets(self) -> dict[str, tuple[str, str | None]]:
+        """name → (id, visibility) of the folders at the top of this account's home (network sets are such)."""
         items = self._json(
-            self.call(partial(self._ndex.files.list_folder_items, item_type="FOLDER")), list, "home folder"
+            self.call(partial(self._ndex.files.list_folder_items, item_type="FOLDER", format="compact")),
+            list,
+            "home folder",
         )
         return {
-            item["name"]: str(item["uuid"]).lower()
+            item["name"]: (str(item["uuid"]).lower(), item.get("visibility"))
             for item in items
             if isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("uuid"), str)
         }
@@ -372,14 +376,24 @@ class NdexClient:
                 members.add(target.lower())
         return members
 
-    def create_network_set(self, name: str, description: str, visibility: str) -> str:
-        """A new network set (on NDEx 3 a PRIVATE folder) made readable with ``visibility``; its id."""
+    def create_network_set(self, name: str, description: str) -> str:
+        """A new network set (on NDEx 3 a PRIVATE folder); its id.
+
+        ndex-rest makes a second folder of the same name for a repeated create: a create whose answer was lost
+        is looked for by name instead of being sent again.
+        """
         with warnings.catch_warnings():  # ndex2 3.12 deprecates the set calls; they add many networks per request
             warnings.simplefilter("ignore", DeprecationWarning)
-            url = self.call(partial(self._ndex.create_networkset, name, description))
-        set_id = str(url).strip().rstrip("/").rsplit("/", 1)[-1].lower()
-        self.set_network_set_visibility(set_id, visibility)
-        return set_id
+            try:
+                url = self.call(partial(self._ndex.create_networkset, name, description), creates=True)
+            except CallFailed as failed:
+                if not failed.ambiguous:
+                    raise
+                found = self.find_network_sets().get(name)
+                if found is None:
+                    raise
+                return found[0]
+        return str(url).strip().rstrip("/").rsplit("/", 1)[-1].lower()
 
     def set_network_set_visibility(self, set_id: str, visibility: str) -> None:
         """``POST /v3/batch/files/setvisibility`` for the set's folder (``PUT /v2/networkset/{id}/systemproperty``

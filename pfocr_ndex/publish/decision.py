@@ -98,7 +98,7 @@ class Facts:
 
     def uuids(self) -> set[str]:
         """The UUIDs whose summaries the decision may need."""
-        return {u for u in (self.record_uuid, self.map_uuid, self.journal.uuid, self.journal.unlocked) if u}
+        return {u for u in (self.record_uuid, self.map_uuid, self.journal.uuid) if u}
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,11 @@ class Action:
     replaces: str | None = None
     properties: Mapping[str, str] = field(default_factory=dict)
     detail: str = ""
+
+    @property
+    def restores_read_only(self) -> bool:
+        """Whether the network's read-only flag is to be set again once the action is done (or has failed)."""
+        return self.unlock or self.relock
 
 
 def system_properties(info: NetworkInfo, options: PublishOptions) -> dict[str, str]:

@@ -8,7 +8,7 @@ journal can tell:
   the network up among this account's networks created since, instead of creating a second one;
 - ``unlocked``: this run cleared a network's read-only flag to update it (fsynced before the request):
   the next run sets it again, even if this one was killed in between;
-- ``uploaded``/``published``: this machine's own networks and the content last sent to each.
+- ``uploaded``/``published``: this machine's own networks and the content last published to each.
 
 A torn last line (killed mid-write) is ignored; :meth:`PublishJournal.compact` rewrites the file as one
 line per figure.
@@ -46,7 +46,6 @@ class FigureState:
     """What the journal knows about one figure's network on this server and account."""
 
     uuid: str | None = None  # our network for this figure
-    uploaded_hash: str | None = None  # content digest last accepted (2xx) by the server
     published_hash: str | None = None  # content digest last verified and written back
     pending_hash: str | None = None  # a create was sent with this digest, its answer not seen
     pending_since: int | None = None  # when (epoch ms): the network, if made, was created after this
@@ -59,7 +58,7 @@ class PublishJournal:
     """Append-only JSONL journal of publish steps, flushed line by line; replayed into ``states``.
 
     Lines: ``pending`` (before a create), ``resolved`` (a pending create was not made), ``uploaded`` (2xx from
-    create/update), ``rejected`` (verification failed), ``published`` (verified), ``unlocked``/``relocked``
+    create/update), ``published`` (verified), ``unlocked``/``relocked``
     (read-only flag cleared/restored), ``set`` (a network set), ``inset`` (set membership), ``state``
     (a compacted figure).
     """
@@ -111,18 +110,22 @@ class PublishJournal:
         elif op == "uploaded":
             if entry["uuid"] != st.uuid:
                 st.in_set = None
-            st.uuid, st.uploaded_hash = entry["uuid"], entry["hash"]
+            st.uuid = entry["uuid"]
             st.pending_hash = st.pending_since = None
             if entry.get("replaces"):
                 st.replaced = entry["replaces"]
-        elif op == "rejected":
-            st.uploaded_hash = None
         elif op == "published":
             st.uuid, st.published_hash = entry["uuid"], entry["hash"]
         elif op == "unlocked":
             st.unlocked = entry["uuid"]
         elif op == "relocked":
             st.unlocked = None
+
+    def earliest_pending(self) -> int | None:
+        """When the oldest create whose answer was not seen was sent (epoch ms), None if there is none."""
+        with self._lock:
+            pending = [st.pending_since or 0 for st in self.states.values() if st.pending_hash]
+        return min(pending) if pending else None
 
     def append(self, op: str, *, durable: bool = False, **fields: Any) -> None:
         """Apply and append one journal line; ``durable=True`` also fsyncs it.

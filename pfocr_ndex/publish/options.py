@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..errors import PfocrError
+from ..http import check_deadline
 
 __all__ = ["FOLDER_LIMIT", "INDEX_LEVELS", "VISIBILITIES", "PublishOptions"]
 
@@ -16,6 +16,13 @@ FOLDER_LIMIT = (
     100_000  # NDEx: items per folder (a network set), ndex-rest docs/specifications/FOLDER_SHORTCUT_SPECIFICATION.md
 )
 MAX_WORKERS = 32
+
+
+def check_workers(workers: int) -> int:
+    """``workers`` if it is a usable number of concurrent uploads, else ``PfocrError``."""
+    if not 1 <= workers <= MAX_WORKERS:
+        raise PfocrError(f"workers must be between 1 and {MAX_WORKERS}, not {workers}")
+    return workers
 
 
 @dataclass(frozen=True)
@@ -31,13 +38,15 @@ class PublishOptions:
       networks, use the record's (otherwise the figure is reported as a conflict); ``fill``: write UUIDs
       back into the records and the map; ``dry_run``: contact nothing, say what would be done.
 
-    How: ``workers`` concurrent uploads; ``state_dir`` for the journal and reports; ``retries`` and
+    How: ``workers`` concurrent uploads (and as many threads building networks); ``state_dir`` for the
+    journal and reports; ``retries`` and
     ``backoff`` (seconds, doubled each retry, full jitter) for transient failures; ``timeout`` (total
     seconds for one ordinary call) and ``upload_timeout`` (one upload); ``poll_interval`` between
     verification polls and ``verify_timeout`` before an unfinished load counts as failed; ``lookup_batch``
     ids per batch-summary request; ``max_unverified`` uploads waiting for the server to load them (NDEx
-    loads one network at a time: more only queue up there); ``lost_grace``: seconds before a lost create
-    is looked up a second time.
+    loads one network at a time: more only queue up there); ``set_batch`` networks added to the network set
+    per request; ``map_flush_every`` figures between writes of ``_data/ndex_map.tsv``; ``lost_grace``: seconds
+    before a lost create is looked up a second time.
 
     >>> PublishOptions(workers=0)
     Traceback (most recent call last):
@@ -71,12 +80,12 @@ class PublishOptions:
             raise PfocrError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {self.visibility!r}")
         if self.index_level is not None and self.index_level not in INDEX_LEVELS:
             raise PfocrError(f"index level must be one of {', '.join(INDEX_LEVELS)}, not {self.index_level!r}")
-        if not 1 <= self.workers <= MAX_WORKERS:
-            raise PfocrError(f"workers must be between 1 and {MAX_WORKERS}, not {self.workers}")
+        check_workers(self.workers)
         for name in ("timeout", "upload_timeout", "poll_interval", "verify_timeout"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise PfocrError(f"{name.replace('_', ' ')} must be a positive number of seconds, not {value}")
+            try:
+                check_deadline(getattr(self, name), name.replace("_", " "))
+            except (TypeError, ValueError) as err:
+                raise PfocrError(str(err)) from None
         if not 1 <= self.lookup_batch <= 2000:  # ndex-rest's batch summary limit
             raise PfocrError(f"lookup batch must be between 1 and 2000, not {self.lookup_batch}")
         object.__setattr__(self, "state_dir", Path(self.state_dir))

@@ -1,19 +1,19 @@
 """One publish (or status) run: prepare figures, look up what the server holds, decide, act, verify, write back.
 
-The main thread drives; worker threads build networks and upload them:
+The main thread drives and never waits on the network while other work could go on; thread pools do the rest:
 
-1. **prepare** (workers): read a record, build its CX2, stamp it with its content digest, validate it;
+1. **prepare** (``workers`` threads): read a record, build its CX2, stamp it with its content digest, validate it;
 2. **look up** (main, in batches of ``lookup_batch``): one batch-summary request for the networks the
    figures' records, map rows and journal name; the account's network listing once, when a figure has
    no network yet (so a network made by a lost create or by another machine is found, not made twice);
 3. **decide** (:func:`~pfocr_ndex.publish.decision.decide`, pure) and **act**: create or update
-   (workers, at most ``workers`` uploads at a time), fix system properties, or skip with a reason;
-4. **verify** (main, batched): a network counts as published only when its summary says it is loaded,
-   without ``errorMessage``, with our content digest and the node/edge counts sent; then its system
-   properties are set, a read-only flag cleared for the update is set again, the record and map are
-   filled and the network joins the network set.
+   (``workers`` upload threads), fix system properties, or skip with a reason;
+4. **verify** (one polling thread, batched; the answers handled by the main thread): a network counts as
+   published only when its summary says it is loaded, without ``errorMessage``, with our content digest
+   and the node/edge counts sent; then its system properties are set, a read-only flag cleared for the
+   update is set again, the record and map are filled and the network joins the network set.
 
-Creates whose answer was lost are looked up again (rounds of at most ``LOST_ROUNDS``), and each round ends
+Creates whose answer was lost are looked up again, in up to ``LOST_ROUNDS - 1`` more rounds, each ending
 verified. In a ``status`` run nothing is uploaded or written: step 3 only reports the figure's situation.
 """
 
@@ -26,6 +26,7 @@ import itertools
 import queue
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,9 +37,9 @@ from tqdm import tqdm
 
 from ..errors import PfocrError, PublishError
 from ..layout import database_root, ndex_map_path
-from ..writeback import NdexMap, database_lock, is_uuid, set_ndex_field
+from ..writeback import NdexMap, database_lock, set_ndex_field
 from .client import CallFailed, NdexClient
-from .decision import SITUATIONS, Account, Action, Facts, decide, system_properties
+from .decision import CLOCK_SKEW_MS, SITUATIONS, Account, Action, Facts, decide, system_properties
 from .journal import PublishJournal
 from .options import PublishOptions
 from .report import NOTEWORTHY, NOTEWORTHY_SITUATIONS, STATUS_OUTCOME, FigureOutcome, PublishReport
@@ -48,6 +49,7 @@ __all__ = ["PreparedFigure", "PublishRun", "prepare_figure"]
 
 LOST_ROUNDS = 3
 MAX_DECISION_WAIT = 1.0  # seconds a prepared figure may wait for its batch's summary request
+MAX_FAILED_POLLS = 3  # verification polls in a row that may fail before the networks polled count as failed
 SET_DESCRIPTION = "PFOCR pathway figure networks (https://pfocr.wikipathways.org/)"
 
 
@@ -74,9 +76,7 @@ def prepare_figure(path: Path, style: dict[str, Any] | None = None) -> PreparedF
     from ..records import read_record
     from ..validate import summarize_problems, validate_cx2
 
-    record = read_record(path)
-    if record.ndex and not is_uuid(record.ndex.strip()):
-        raise PfocrError(f"the ndex field is not a bare UUID: {record.ndex[:60]!r}", path)
+    record = read_record(path)  # checks the ndex field (records.ndex_value)
     network = build_network(record, style=style)
     digest = hashlib.sha256(network.to_json()).hexdigest()
     network.add_network_attribute(DIGEST_ATTRIBUTE, digest)
@@ -90,7 +90,7 @@ def prepare_figure(path: Path, style: dict[str, Any] | None = None) -> PreparedF
         digest,
         network.node_count,
         network.edge_count,
-        (record.ndex or "").strip().lower() or None,
+        record.ndex,
     )
 
 
@@ -101,6 +101,7 @@ class _Waiting:
     fig: PreparedFigure
     not_before: float = 0.0
     since: float = field(default_factory=time.monotonic)
+    uuid: str | None = None  # a loading network waited for that the figure's facts do not name (adopted)
 
 
 @dataclass
@@ -166,23 +167,23 @@ class PublishRun:
         self.style = style
         self.upload = upload
         self.results: queue.SimpleQueue[tuple[str, Future[_Result]]] = queue.SimpleQueue()  # (pool, done task)
-        self.in_flight = 0  # tasks in the pool (preparing or uploading)
-        self.preparing = 0
+        self.tasks: Counter[str] = Counter()  # tasks in flight per pool ("prepare", "upload", "verify")
         self.input_done = False
         self.waiting: list[_Waiting] = []
         self.verifying: dict[str, _Uploaded] = {}
+        self.claimed: dict[str, PreparedFigure] = {}  # network → the figure this run acts on it for
         self.lost: list[_Lost] = []
         self.stopped: str | None = None  # why no more uploads may start (set by the thread that met it)
         self.candidates: dict[str, list[NetworkInfo]] | None = None  # the account's networks by figid
+        self.listing_failed: str | None = None  # why the account's networks could not be listed (this run)
         self.set_queue: list[tuple[str, str]] = []  # (figid, uuid) verified, waiting to join the network set
         self._set_parts: dict[str, set[str]] | None = None  # set part id → its member networks
-        self.maps: dict[Path, NdexMap | None] = {}
-        self.map_of_folder: dict[Path, Path | None] = {}
+        self.maps: dict[Path, NdexMap | None] = {}  # records folder → its database's map (None: none, or broken)
         self.locks = contextlib.ExitStack()  # the databases written into, locked for the run
-        self.locked: set[Path] = set()
+        self.locked: dict[Path, str | None] = {}  # database root → None (locked) or why it could not be
         self.written = 0
         self.last_poll = 0.0
-        self.polling = False  # a verification poll is in flight
+        self.failed_polls = 0
         self.bar = tqdm(unit="fig", desc=report.command, disable=not progress, file=sys.stderr, dynamic_ncols=True)
 
     # -- driving --
@@ -202,9 +203,11 @@ class PublishRun:
                 for path in paths:
                     if self.stopped:
                         break
-                    if self.upload:
-                        self.lock_database(path)
-                    while self.in_flight >= workers * 6 or len(self.verifying) >= self.options.max_unverified:
+                    problem = self.lock_database(path) if self.upload and not self.report.dry_run else None
+                    if problem is not None:  # said once (lock_database); each record still counts as failed
+                        self.finish(FigureOutcome(path.stem, str(path), "failed", None, problem), quiet=True)
+                        continue
+                    while sum(self.tasks.values()) >= workers * 6 or len(self.verifying) >= self.options.max_unverified:
                         self.step(block=True)
                     self.submit("prepare", self.prepare, path)
                     self.step(block=False)
@@ -216,7 +219,10 @@ class PublishRun:
                     self.retry_lost()
                     self.drain()
                 for lost in self.lost:
-                    self.fail(lost.fig, None, f"create answer lost ({lost.reason}) and the network was not found")
+                    found = "the run stopped before it was looked up" if self.stopped else "the network was not found"
+                    self.fail(
+                        lost.fig, None, f"create answer lost ({lost.reason}) and {found}; the next run looks again"
+                    )
                 self.flush_set()
             except BaseException:
                 for pool in self.pools.values():
@@ -226,8 +232,7 @@ class PublishRun:
     def submit(self, pool: str, fn: Callable[..., _Result], *args: Any) -> None:
         future = self.pools[pool].submit(self._guarded, fn, *args)
         future.add_done_callback(lambda done: self.results.put((pool, done)))
-        self.in_flight += 1
-        self.preparing += pool == "prepare"
+        self.tasks[pool] += 1
 
     @staticmethod
     def _guarded(fn: Callable[..., _Result], *args: Any) -> _Result:
@@ -243,22 +248,28 @@ class PublishRun:
         path = Path(err.path) if err.path else Path()
         self.finish(FigureOutcome(path.stem, str(path), "failed", None, err.message))
 
-    def lock_database(self, record: Path) -> None:
-        """Hold the lock of the record's database (or folder) for the rest of the run, whatever the cwd."""
+    def lock_database(self, record: Path) -> str | None:
+        """Hold the lock of the record's database (or folder) for the rest of the run, whatever the cwd.
+
+        Returns why it cannot be held (another run holds it): that database's records are then failed, the
+        others go on.
+        """
         root = database_root(record) or record.parent
-        if root in self.locked:
-            return
-        try:
-            lock = self.locks.enter_context(database_lock(root, purpose="publish"))
-        except PfocrError as err:
-            raise PublishError(err.message, err.path) from None
-        self.locked.add(root)
-        if lock.removed:
-            self.note(f"{root}: removed {len(lock.removed)} temporary file(s) left by a killed run")
+        if root not in self.locked:
+            try:
+                lock = self.locks.enter_context(database_lock(root, purpose="publish"))
+            except PfocrError as err:
+                self.locked[root] = str(err)
+                self.note(str(err))
+            else:
+                self.locked[root] = None
+                if lock.removed:
+                    self.note(f"{root}: removed {len(lock.removed)} temporary file(s) left by a killed run")
+        return self.locked[root]
 
     def drain(self) -> None:
         """Go on until nothing is in flight, waiting for a decision or for verification."""
-        while self.in_flight or self.waiting or self.verifying:
+        while sum(self.tasks.values()) or self.waiting or self.verifying:
             self.step(block=True)
 
     def step(self, block: bool) -> None:
@@ -270,12 +281,12 @@ class PublishRun:
             done = None
         if done is not None:
             pool, future = done
-            self.in_flight -= 1
-            self.preparing -= pool == "prepare"
+            self.tasks[pool] -= 1
             self.handle(future.result())
         if self.waiting and self._decision_due():
             self.decide_waiting()
-        interval = self.options.poll_interval if self.in_flight else self.options.poll_interval / 2
+        busy = self.tasks["prepare"] or self.tasks["upload"]
+        interval = self.options.poll_interval if busy else self.options.poll_interval / 2
         if self.verifying and time.monotonic() - self.last_poll >= interval:
             self.verify()
 
@@ -283,10 +294,14 @@ class PublishRun:
         """Whether to decide now: a full batch (one summary request), all figures prepared, or one kept waiting."""
         now = time.monotonic()
         ready = [w for w in self.waiting if w.not_before <= now]
-        return bool(ready) and (
-            len(ready) >= self.options.lookup_batch
-            or (self.input_done and self.preparing == 0)
-            or now - min(w.since for w in ready) > MAX_DECISION_WAIT
+        return (
+            bool(ready)
+            and len(self.verifying) < self.options.max_unverified  # NDEx loads one network at a time
+            and (
+                len(ready) >= self.options.lookup_batch
+                or (self.input_done and not self.tasks["prepare"])
+                or now - min(w.since for w in ready) > MAX_DECISION_WAIT
+            )
         )
 
     def handle(self, result: _Result) -> None:
@@ -294,16 +309,8 @@ class PublishRun:
             facts = None if self.report.dry_run else self.facts(result)
             if facts is None or facts.uuids():
                 self.waiting.append(_Waiting(result))  # decided with its batch's summary request
-                return
-            # no network named anywhere: the account listing (read once) is all the decision needs
-            try:
-                if self.candidates is None:
-                    self.load_candidates()
-            except CallFailed as failed:
-                self.fail(result, None, f"cannot list this account's networks: {failed.problem.message}")
-                return
-            facts = dataclasses.replace(facts, candidates=self._candidates(facts.figid))
-            self.act(_Waiting(result), decide(facts, self.options, self.account))
+            else:  # no network named anywhere: the account listing (read once) is all the decision needs
+                self.decide_one(_Waiting(result), facts)
         elif isinstance(result, _Uploaded):
             self.verifying[result.uuid] = result
         elif isinstance(result, _Lost):
@@ -324,15 +331,17 @@ class PublishRun:
             self.echo(f"stopping: {message}")
 
     def record(self, op: str, **fields: Any) -> None:
-        """Append a journal line from the main thread; a journal that cannot be written halts the run."""
+        """Append a journal line (any thread); a journal that cannot be written halts the run."""
         try:
             self.journal.append(op, **fields)
         except PublishError as err:
             self.halt(str(err))
 
-    def finish(self, outcome: FigureOutcome) -> None:
+    def finish(self, outcome: FigureOutcome, quiet: bool = False) -> None:
         self.report.add(outcome)
         self.bar.update(1)
+        if quiet:
+            return
         if outcome.outcome in NOTEWORTHY or outcome.situation in NOTEWORTHY_SITUATIONS or self.report.dry_run:
             uuid = f" {outcome.uuid}" if outcome.uuid else ""
             detail = outcome.detail.removeprefix(f"{outcome.path}: ")
@@ -359,6 +368,7 @@ class PublishRun:
         return Facts(fig.figid, fig.digest, fig.record_uuid, map_uuid, self.journal.state(fig.figid))
 
     def decide_waiting(self) -> None:
+        """Decide a batch of waiting figures after one batch-summary request for all the networks they name."""
         now = time.monotonic()
         due = [w for w in self.waiting if w.not_before <= now][: self.options.lookup_batch]
         chosen = {id(w) for w in due}
@@ -369,29 +379,36 @@ class PublishRun:
             return
         assert self.client is not None
         batch = [(item, self.facts(item.fig)) for item in due]
-        uuids = set().union(*(facts.uuids() for _, facts in batch))
+        uuids = set().union(*(facts.uuids() for _, facts in batch), {item.uuid for item, _ in batch if item.uuid})
         try:
             summaries = self.client.summaries(uuids) if uuids else {}
         except CallFailed as failed:
             for item, _ in batch:
                 self.fail(item.fig, None, f"cannot look the network up: {failed.problem.message}")
             return
-        for item, gathered in batch:
-            facts = dataclasses.replace(gathered, summaries=summaries, candidates=self._candidates(gathered.figid))
-            action = decide(facts, self.options, self.account)
-            if action.kind == "lookup":
+        for item, facts in batch:
+            self.decide_one(item, dataclasses.replace(facts, summaries=summaries))
+
+    def decide_one(self, item: _Waiting, facts: Facts) -> None:
+        """Decide (listing the account first when the decision needs it) and act."""
+        action = decide(dataclasses.replace(facts, candidates=self._candidates(facts)), self.options, self.account)
+        if action.kind == "lookup":
+            if self.candidates is None and self.listing_failed is None:
                 try:
                     self.load_candidates()
                 except CallFailed as failed:
-                    self.fail(item.fig, None, f"cannot list this account's networks: {failed.problem.message}")
-                    continue
-                action = decide(
-                    dataclasses.replace(facts, candidates=self._candidates(facts.figid)), self.options, self.account
-                )
-            self.act(item, action)
+                    self.listing_failed = failed.problem.message
+            if self.listing_failed is not None:
+                self.fail(item.fig, None, f"cannot list this account's networks: {self.listing_failed}")
+                return
+            action = decide(dataclasses.replace(facts, candidates=self._candidates(facts)), self.options, self.account)
+        self.act(item, action)
 
-    def _candidates(self, figid: str) -> tuple[NetworkInfo, ...] | None:
-        return None if self.candidates is None else tuple(self.candidates.get(figid, ()))
+    def _candidates(self, facts: Facts) -> tuple[NetworkInfo, ...] | None:
+        """The account's networks carrying the figure's figid, as fresh as this batch's summaries say."""
+        if self.candidates is None:
+            return None
+        return tuple(facts.summaries.get(info.uuid, info) for info in self.candidates.get(facts.figid, ()))
 
     def load_candidates(self) -> None:
         """List this account's networks by figid (once a run, again after lost creates).
@@ -400,8 +417,8 @@ class PublishRun:
         the listing is read again (up to ``verify_timeout``), so a lost create is found, not made twice.
         """
         assert self.client is not None
-        pending = [st.pending_since or 0 for st in self.journal.states.values() if st.pending_hash]
-        since = min(pending) - 3_600_000 if pending else None
+        earliest = self.journal.earliest_pending()
+        since = None if earliest is None else earliest - CLOCK_SKEW_MS
         deadline = time.monotonic() + self.options.verify_timeout
         while True:
             found: dict[str, list[NetworkInfo]] = {}
@@ -420,6 +437,16 @@ class PublishRun:
 
     def act(self, item: _Waiting, action: Action) -> None:
         fig = item.fig
+        if action.uuid and action.kind in ("update", "unchanged", "wait"):
+            claimed = self.claimed.setdefault(action.uuid, fig)
+            if claimed is not fig:  # a network that names no figure, named by two records: never overwrite
+                action = Action(
+                    "skip",
+                    "conflict",
+                    action.uuid,
+                    outcome="conflict",
+                    detail=f"{claimed.path} names this network too; nothing uploaded (fix one of the ndex fields)",
+                )
         if not self.upload:  # status: report the situation only
             self.finish(
                 FigureOutcome(
@@ -442,7 +469,7 @@ class PublishRun:
             if time.monotonic() - item.since > self.options.verify_timeout:
                 self.fail(fig, action.uuid, f"still loading on the server after {self.options.verify_timeout:g} s")
             else:
-                item.not_before = time.monotonic() + self.options.poll_interval
+                item.not_before, item.uuid = time.monotonic() + self.options.poll_interval, action.uuid
                 self.waiting.append(item)
         elif action.kind == "unchanged":
             assert action.uuid is not None
@@ -505,29 +532,30 @@ class PublishRun:
                         return _Lost(fig, failed.problem.message)
                     journal.append("resolved", figid=fig.figid)
                     raise
-                journal.append("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest, replaces=action.replaces)
-                return _Uploaded(fig, uuid, action)
-            assert action.uuid is not None
-            uuid = action.uuid
-            if action.unlock:
-                journal.append("unlocked", durable=True, figid=fig.figid, uuid=uuid)
-                client.set_system_properties(uuid, {"readOnly": False})
-            try:
-                client.update(uuid, fig.data)
-            except CallFailed:
-                if action.unlock or action.relock:
-                    self.relock(fig.figid, uuid)
-                raise
-            journal.append("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest)
-            return _Uploaded(fig, uuid, action)
+            else:
+                assert action.uuid is not None
+                uuid = action.uuid
+                if action.unlock:
+                    journal.append("unlocked", durable=True, figid=fig.figid, uuid=uuid)
+                try:
+                    if action.unlock:
+                        client.set_system_properties(uuid, {"readOnly": False})
+                    client.update(uuid, fig.data)
+                except BaseException:
+                    if action.restores_read_only:  # whatever went wrong, the flag is set again now
+                        self.relock(fig.figid, uuid)
+                    raise
         except PublishError as err:  # the journal cannot be written: nothing more may be sent
-            return _Stop(fig, err.message if err.path is None else str(err))
+            return _Stop(fig, str(err))
         except CallFailed as failed:
             if failed.problem.out_of_disk_space:
                 return _Stop(fig, f"the NDEx account is out of disk space ({failed.problem.message})")
             return FigureOutcome(
                 fig.figid, str(fig.path), "failed", action.uuid, failed.problem.message, action.situation
             )
+        # The server has it: verify it even if the journal can no longer be written (then nothing more is sent).
+        self.record("uploaded", figid=fig.figid, uuid=uuid, hash=fig.digest, replaces=action.replaces)
+        return _Uploaded(fig, uuid, action)
 
     def relock(self, figid: str, uuid: str) -> bool:
         """Set a network's read-only flag again; False (the journal keeps it for the next run) if that failed."""
@@ -544,9 +572,8 @@ class PublishRun:
 
     def verify(self) -> None:
         """Start a poll of the summaries of uploaded networks (one at a time; answered in ``verified``)."""
-        if self.polling:
+        if self.tasks["verify"]:
             return
-        self.polling = True
         self.last_poll = time.monotonic()
         self.submit("verify", self.poll, list(self.verifying)[: self.options.lookup_batch])
 
@@ -561,11 +588,14 @@ class PublishRun:
 
     def verified(self, polled: _Polled) -> None:
         """Check each polled network: loaded, no error, our content and counts; then complete it."""
-        self.polling = False
         if polled.summaries is None:
-            for uuid in polled.ids:
-                self.fail_verification(self.verifying.pop(uuid), f"summary unavailable: {polled.problem}")
+            self.failed_polls += 1
+            if self.failed_polls >= MAX_FAILED_POLLS:  # not a passing fault: give these up, try the others
+                self.failed_polls = 0
+                for uuid in polled.ids:
+                    self.fail_verification(self.verifying.pop(uuid), f"summary unavailable: {polled.problem}")
             return
+        self.failed_polls = 0
         now = time.monotonic()
         for uuid in polled.ids:
             item = self.verifying[uuid]
@@ -595,8 +625,7 @@ class PublishRun:
 
     def fail_verification(self, item: _Uploaded, reason: str) -> None:
         # The network stays ours in the journal: the next run updates it instead of creating another.
-        self.record("rejected", figid=item.fig.figid)
-        if item.action.unlock or item.action.relock:
+        if item.action.restores_read_only:
             self.relock(item.fig.figid, item.uuid)
         self.fail(item.fig, item.uuid, f"{reason}; record not filled", item.action.situation)
 
@@ -609,11 +638,11 @@ class PublishRun:
             if properties:
                 self.client.set_system_properties(uuid, dict(properties))
         except CallFailed as failed:
-            if action.unlock or action.relock:
+            if action.restores_read_only:
                 self.relock(fig.figid, uuid)
             self.fail(fig, uuid, f"published, but setting {', '.join(properties)} failed: {failed.problem.message}")
             return
-        if (action.unlock or action.relock) and not self.relock(fig.figid, uuid):
+        if action.restores_read_only and not self.relock(fig.figid, uuid):
             self.fail(fig, uuid, "published, but its read-only flag could not be set again (the next run will)")
             return
         self.record("published", figid=fig.figid, uuid=uuid, hash=fig.digest)
@@ -631,18 +660,18 @@ class PublishRun:
     def ndex_map(self, record: Path) -> NdexMap | None:
         """The map of the record's database (read once a run), None outside a database or when unreadable."""
         folder = record.parent
-        if folder not in self.map_of_folder:  # asked twice per figure: look the file up once per folder
-            self.map_of_folder[folder] = ndex_map_path(record)
-        map_path = self.map_of_folder[folder]
-        if map_path is None:
-            return None
-        if map_path not in self.maps:
-            try:
-                self.maps[map_path] = NdexMap(map_path)
-            except PfocrError as err:  # a broken map is reported once and left alone
-                self.maps[map_path] = None
-                self.echo(f"{err}; {map_path.name} not used or updated")
-        return self.maps[map_path]
+        if folder not in self.maps:  # asked twice per figure: once per folder
+            map_path = ndex_map_path(record)
+            shared = next((m for m in self.maps.values() if m is not None and m.path == map_path), None)
+            if map_path is None or shared is not None:
+                self.maps[folder] = shared
+            else:
+                try:
+                    self.maps[folder] = NdexMap(map_path)
+                except (PfocrError, OSError) as err:  # a broken map is reported once and left alone
+                    self.maps[folder] = None
+                    self.note(f"{map_path}: {getattr(err, 'message', None) or err}; not used or updated")
+        return self.maps[folder]
 
     def write_back(self, fig: PreparedFigure, uuid: str) -> str | None:
         """Queue set membership, fill the record and map; the problem if the record cannot be written."""
@@ -671,9 +700,17 @@ class PublishRun:
         return None
 
     def flush_maps(self) -> None:
-        for ndex_map in self.maps.values():
-            if ndex_map is not None:
+        """Write the maps' changes (merged with the files on disk); a map that cannot be written: one line."""
+        for ndex_map in list(self.maps.values()):
+            if ndex_map is None:
+                continue
+            try:
                 ndex_map.flush()
+            except (PfocrError, OSError) as err:
+                for other, same in self.maps.items():
+                    if same is ndex_map:
+                        self.maps[other] = None
+                self.note(f"{ndex_map.path}: could not be written ({getattr(err, 'message', None) or err})")
 
     def flush_set(self) -> None:
         """Add queued networks to the network set, many per call, opening a new part when one is full."""
@@ -735,15 +772,18 @@ class PublishRun:
         """The network set's parts (id → member networks), read from the server once a run.
 
         The parts are found by name among the account's top folders, so a machine without this journal
-        adds nothing twice (every add makes a shortcut, even for a network already there).
+        adds nothing twice (every add makes a shortcut, even for a network already there); a part that is
+        not readable as the networks are (NDEx 3 makes sets private folders) is made so.
         """
         assert self.client is not None
         if self._set_parts is None:
-            found = {name: set_id for name, set_id in self.client.find_network_sets().items() if self.is_set_part(name)}
-            for name, set_id in found.items():
+            found = {name: part for name, part in self.client.find_network_sets().items() if self.is_set_part(name)}
+            for name, (set_id, visibility) in found.items():
                 if self.journal.sets.get(name) != set_id:
                     self.record("set", name=name, id=set_id)
-            self._set_parts = {set_id: self.client.network_set_members(set_id) for set_id in found.values()}
+                if visibility != self.options.visibility:
+                    self.client.set_network_set_visibility(set_id, self.options.visibility)
+            self._set_parts = {set_id: self.client.network_set_members(set_id) for set_id, _ in found.values()}
         return self._set_parts
 
     def set_id(self, name: str) -> str:
@@ -752,9 +792,10 @@ class PublishRun:
         known = self.journal.sets.get(name)
         if known is not None and known in self._set_parts:
             return known
-        set_id = self.client.create_network_set(name, SET_DESCRIPTION, self.options.visibility)
+        set_id = self.client.create_network_set(name, SET_DESCRIPTION)
         self.record("set", name=name, id=set_id)
         self._set_parts[set_id] = set()
+        self.client.set_network_set_visibility(set_id, self.options.visibility)  # failing: the next run does it
         return set_id
 
     def note(self, message: str) -> None:
@@ -781,10 +822,7 @@ class PublishRun:
     def close(self) -> None:
         """Close the progress bar, flush the maps, compact and close the journal (problems: one line each)."""
         self.bar.close()
-        try:
-            self.flush_maps()
-        except (PfocrError, OSError) as err:
-            self.note(f"_data/ndex_map.tsv could not be written: {err}")
+        self.flush_maps()
         try:
             if self.journal.appended:
                 self.journal.compact()

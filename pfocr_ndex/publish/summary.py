@@ -1,7 +1,8 @@
 """What an NDEx network summary says about a network, read from either of NDEx's two summary shapes.
 
-ndex-rest answers two shapes (ndex-object-model ``NetworkSummary`` for v2 endpoints, ``NetworkSummaryV3``
-for v3 endpoints, both filled by ndex-rest ``PostgresNetworkDAO.populateNetworkMetadataFromResultSet``):
+ndex-rest answers two shapes (ndex-object-model ``NetworkSummary`` for v2 endpoints, filled by ndex-rest
+``PostgresNetworkDAO.populateNetworkSummaryFromResultSet``; ``NetworkSummaryV3`` for v3 endpoints, filled by
+``populateNetworkMetadataFromResultSet``):
 
 - v2 (``GET /v2/network/{id}/summary``, ``GET /v2/user/{id}/networksummary``): the id under ``externalId``,
   ``properties`` a list of ``{"predicateString", "dataType", "value"}`` with string values;
@@ -52,7 +53,6 @@ class NetworkInfo:
     pfocr_id: str | None = None  # ``pfocrId`` without ``.jpg`` (the 2020 networks carry only this)
     digest: str | None = None  # DIGEST_ATTRIBUTE
     creation_time: int | None = None  # epoch ms, server clock
-    modification_time: int | None = None
 
     @property
     def figure_id(self) -> str | None:
@@ -111,5 +111,4 @@ def network_info(summary: dict[str, Any]) -> NetworkInfo | None:
         pfocr_id=pfocr_id.removesuffix(".jpg") if pfocr_id else None,
         digest=_text(props.get(DIGEST_ATTRIBUTE)),
         creation_time=_count(summary.get("creationTime")),
-        modification_time=_count(summary.get("modificationTime")),
     )
