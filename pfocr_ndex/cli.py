@@ -153,6 +153,7 @@ def _workers(text: str) -> int:
 def _add_server_options(p: argparse.ArgumentParser) -> None:
     """Where to publish to / look at: the options publish and status share."""
     from .publish.options import PublishOptions
+    from .sandbox.local import DATA_DIR
 
     p.add_argument("paths", nargs="+", metavar="PATH", help="figure records, _figures/ folders or database checkouts")
     p.add_argument("--server", metavar="URL", help="NDEx server (default: the profile's, NDEX_SERVER, or ndexbio.org)")
@@ -166,7 +167,7 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sandbox-dir",
         metavar="DIR",
-        default=".ndex-sandbox",
+        default=DATA_DIR,
         help="data of the local sandbox used without credentials (default %(default)s)",
     )
     p.add_argument("--style", metavar="FILE", help="CX2 visual style instead of the bundled one")
@@ -287,7 +288,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     credentials = resolve_credentials(server=args.server, profile=args.profile, conf=args.conf, warn=error)
     style = None
     if args.style:
-        from .network import load_style
+        from .style import load_style
 
         style = load_style(args.style)
     fields: dict[str, object] = {"timeout": args.timeout}

@@ -42,3 +42,13 @@ def test_every_subpackage_is_installed() -> None:
     listed = set(re.findall(r'"([\w.]+)"', line.group(1)))
     found = {"pfocr_ndex"} | {m.name for m in pkgutil.walk_packages(pfocr_ndex.__path__, "pfocr_ndex.") if m.ispkg}
     assert found <= listed
+
+
+def test_the_cli_starts_without_importing_ndex2() -> None:
+    """`pfocr-ndex --help` and argument errors answer fast: the publish options come without ndex2 (and pandas)."""
+    import subprocess
+    import sys
+
+    code = "import sys, pfocr_ndex.cli as c; c.build_parser(); print('ndex2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
