@@ -231,30 +231,23 @@ def decide(facts: Facts, options: PublishOptions, account: Account) -> Action:
     if target is None:
         return _create(facts, options, account, "no-network", None, "")
     info = facts.summaries.get(target)
-    replace = options.replace_foreign
+
+    def not_ours(situation: str, why: str, left: str) -> Action:
+        """A network this account must not change: replaced by a new one with ``replace_foreign``, else left."""
+        if options.replace_foreign:
+            return _create(facts, options, account, situation, target, f"replaces {target}: {why}")
+        return _skip(f"skipped-{situation}", situation, target, f"{left} (--replace-foreign publishes a new network)")
+
     if info is None:
         if target == journal.uuid:
             detail = f"this machine's earlier network {target} is gone"
             return _create(facts, options, account, "missing", None, detail, gone=target)
-        if replace:
-            return _create(facts, options, account, "missing", target, f"replaces {target}: not on this server")
-        return _skip(
-            "skipped-missing",
-            "missing",
-            target,
-            "not on this server, or not readable by this account; left as it is "
-            "(--replace-foreign publishes a new network)",
+        return not_ours(
+            "missing", "not on this server", "not on this server, or not readable by this account; left as it is"
         )
     if not account.owns(info):
         owner = f"owned by {info.owner}" if info.owner else "another account's"
-        if replace:
-            return _create(facts, options, account, "foreign", target, f"replaces {target}: {owner}")
-        return _skip(
-            "skipped-foreign",
-            "foreign",
-            target,
-            f"{owner}; left as it is (--replace-foreign publishes a new network)",
-        )
+        return not_ours("foreign", owner, f"{owner}; left as it is")
     if info.figure_id and info.figure_id != facts.figid:
         return _skip(
             "conflict",
@@ -264,12 +257,5 @@ def decide(facts: Facts, options: PublishOptions, account: Account) -> Action:
         )
     if info.doi or info.certified:
         what = f"has DOI {info.doi}" if info.doi else "is certified"
-        if replace:
-            return _create(facts, options, account, "doi", target, f"replaces {target}: it {what}")
-        return _skip(
-            "skipped-doi",
-            "doi",
-            target,
-            f"{what}: never modified (--replace-foreign publishes a new network)",
-        )
+        return not_ours("doi", f"it {what}", f"{what}: never modified")
     return _own(facts, info, options)
