@@ -68,11 +68,18 @@ class NdexPublisher:
         # One journal per server and account; ``journal_name`` names it when the URL changes from run to run
         # (the embedded sandbox listens on a new port each time).
         self._journal_path = self.options.state_dir / (journal_name or _journal_name(self.server, username))
-        self.journal = PublishJournal(self._journal_path)
+        self._journal: PublishJournal | None = None
         self._client: NdexClient | None = None
 
     def __repr__(self) -> str:
         return f"NdexPublisher({self.server!r}, {self.username!r}, visibility={self.options.visibility!r})"
+
+    @property
+    def journal(self) -> PublishJournal:
+        """This server's and account's journal, read on first use (a publish run reads it again under its lock)."""
+        if self._journal is None:
+            self._journal = PublishJournal(self._journal_path)
+        return self._journal
 
     @property
     def client(self) -> NdexClient:
@@ -104,8 +111,8 @@ class NdexPublisher:
             client = self.client
             account = Account(self.username, client.check_account())
         with self._exclusive() if upload and not dry_run else contextlib.nullcontext():
-            if upload and not dry_run:  # read it again under the lock: another run may have written it since
-                self.journal = PublishJournal(self._journal_path)
+            if upload and not dry_run:  # read under the lock: another run may have written it until now
+                self._journal = PublishJournal(self._journal_path)
             run = PublishRun(
                 client=client,
                 options=self.options,
